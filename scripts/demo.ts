@@ -1,0 +1,2 @@
+// The demo is filled in by the sync task; see README.
+console.log('binlake demo: not built yet');

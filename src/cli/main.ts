@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerBinlogDump } from './commands/binlog-dump.js';
+import { registerConsole } from './commands/console.js';
+import { registerMerge } from './commands/merge.js';
+import { registerPrecheck } from './commands/precheck.js';
+import { registerStatus } from './commands/status.js';
+import { registerSync } from './commands/sync.js';
+import { registerVerify } from './commands/verify.js';
+import { EXIT, exitCodeFor } from './run-command.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Each register* adds one command; a command's action resolves to its exit code. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('binlake')
+    .description(
+      'Keep an analytical copy of MySQL/MariaDB tables: <t>_base + append-only <t>_log in DuckDB, ' +
+        'merged to any second. See the README for the config file.',
+    )
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const commands = [
+    registerPrecheck,
+    registerSync,
+    registerStatus,
+    registerMerge,
+    registerVerify,
+    registerBinlogDump,
+    registerConsole,
+  ];
+  for (const register of commands) register(program, setExit);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exitCode 0; usage mistakes with 1 → ours is 2.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return exitCodeFor(error);
+  }
+}

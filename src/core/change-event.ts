@@ -1,0 +1,54 @@
+import type { Checkpoint } from './checkpoint.js';
+import type { TableRef } from './table-schema.js';
+import type { Row } from './values.js';
+
+/** One row change, as the binlog tells it. The union forbids the wrong images. */
+export type RowChange =
+  | { op: 'I'; table: TableRef; after: Row; before?: undefined }
+  | { op: 'U'; table: TableRef; before: Row; after: Row }
+  | { op: 'D'; table: TableRef; before: Row; after?: undefined };
+
+/** A schema change on a synced table, already parsed. */
+export type SchemaChange =
+  | {
+      kind: 'add-column';
+      table: TableRef;
+      column: string;
+      /** Name of the column it follows, null for FIRST, undefined for the end. */
+      after: string | null | undefined;
+      sql: string;
+    }
+  | {
+      kind:
+        | 'drop-column'
+        | 'modify-column'
+        | 'rename-column'
+        | 'rename-table'
+        | 'truncate-table'
+        | 'drop-table'
+        | 'other';
+      table: TableRef;
+      sql: string;
+    };
+
+/** Everything one source transaction did to synced tables. Never split across checkpoints. */
+export interface SourceTransaction {
+  /** Epoch seconds of the transaction's events (the binlog header timestamp). */
+  timestamp: number;
+  changes: RowChange[];
+  schemaChanges: SchemaChange[];
+  /** Position right after the transaction's last event (its XID or COMMIT). */
+  end: BinlogPosition;
+  gtid: string | null;
+}
+
+export interface BinlogPosition {
+  file: string;
+  position: number;
+}
+
+/** What capture/ hands to the sink: whole transactions and the checkpoint after them. */
+export interface ChangeBatch {
+  transactions: SourceTransaction[];
+  checkpoint: Checkpoint;
+}

@@ -1,0 +1,76 @@
+import { chmodSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempFile } from '../harness/cli.js';
+
+const valid = `source: { host: 127.0.0.1, port: 1, user: root, password: "", serverId: 4242 }
+destination: { type: duckdb, path: ./warehouse.duckdb }
+objects:
+  - database: shop
+    tables: [customer, orders]
+`;
+
+describe('config errors exit 2 with a message naming the path', () => {
+  it('missing key', async () => {
+    const file = tempFile('c.yaml', valid.replace('serverId: 4242', ''));
+    const r = await runCli(['status', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('source.serverId: is required');
+  });
+
+  it('wrong type', async () => {
+    const file = tempFile('c.yaml', valid.replace('port: 1', 'port: "abc"'));
+    const r = await runCli(['precheck', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('source.port: expected a number');
+  });
+
+  it('unknown destination type', async () => {
+    const file = tempFile('c.yaml', valid.replace('type: duckdb', 'type: oracle'));
+    const r = await runCli(['sync', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('destination.type');
+    expect(r.stderr).toContain('duckdb');
+  });
+
+  it('unreadable file', async () => {
+    const file = tempFile('c.yaml', valid);
+    chmodSync(file, 0o000);
+    const r = await runCli(['status', '--config', `${file}.missing`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[BLK_C0001\] config file .* does not exist/);
+  });
+
+  it('invalid YAML', async () => {
+    const file = tempFile('c.yaml', 'source: [unclosed');
+    const r = await runCli(['status', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BLK_C0002');
+  });
+
+  it('unset environment variable for a secret', async () => {
+    const file = tempFile('c.yaml', valid.replace('password: ""', 'password: "${BINLAKE_NO_SUCH_VAR}"'));
+    const r = await runCli(['status', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('source.password: environment variable BINLAKE_NO_SUCH_VAR is not set');
+  });
+
+  it('two sources mapped to one target', async () => {
+    const file = tempFile(
+      'c.yaml',
+      valid.replace('tables: [customer, orders]', 'tables: [customer, { name: orders, target: customer }]'),
+    );
+    const r = await runCli(['status', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BLK_C0005');
+  });
+
+  it('a usage mistake is exit 2, --help and --version exit 0', async () => {
+    expect((await runCli(['merge', '--config', 'x.yaml'])).code).toBe(2);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['precheck', 'sync', 'status', 'merge', 'verify', 'binlog', 'console']) {
+      expect(help.stdout).toContain(command);
+    }
+    expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,0 +1,42 @@
+import type { TestProject } from 'vitest/node';
+import { MariadbSandbox } from '../../src/sandbox/mariadb-sandbox.js';
+import type { ServerAddress } from '../../src/sandbox/sql-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The shared server every integration test may use (create your own databases on it). */
+    mysql: ServerAddress & { sandboxDir: string | null };
+  }
+}
+
+let sandbox: MariadbSandbox | null = null;
+
+/**
+ * Starts one private MariaDB for the whole run, unless BINLAKE_TEST_MYSQL_URI names an
+ * external server (e.g. a MySQL 8 with binlog_format=ROW). Only started when a test needs it.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  const external = process.env.BINLAKE_TEST_MYSQL_URI;
+  if (external) {
+    const url = new URL(external);
+    project.provide('mysql', {
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+      sandboxDir: null,
+    });
+    return;
+  }
+  const onlyUnit = project.config.include.length > 0 && process.argv.some((a) => a.includes('test/unit'));
+  if (onlyUnit) {
+    project.provide('mysql', { host: '127.0.0.1', port: 0, user: 'root', password: '', sandboxDir: null });
+    return;
+  }
+  sandbox = await MariadbSandbox.start();
+  project.provide('mysql', { ...sandbox.source, sandboxDir: sandbox.dir });
+}
+
+export async function teardown(): Promise<void> {
+  await sandbox?.stop();
+}
