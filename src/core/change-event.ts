@@ -50,5 +50,11 @@ export interface BinlogPosition {
 /** What capture/ hands to the sink: whole transactions and the checkpoint after them. */
 export interface ChangeBatch {
   transactions: SourceTransaction[];
+  /**
+   * record_id of the batch's first change. Changes are numbered in order, one id per change
+   * (an UPDATE's two log rows share its id), so `checkpoint.nextRecordId` = first + changes.
+   */
+  firstRecordId: bigint;
+  /** Where the task stands once this batch is committed. */
   checkpoint: Checkpoint;
 }
