@@ -1,6 +1,6 @@
 import type { Checkpoint } from './checkpoint.js';
-import type { TableRef } from './table-schema.js';
-import type { Row } from './values.js';
+import type { ColumnSchema, TableRef, TableSchema } from './table-schema.js';
+import type { Row, Value } from './values.js';
 
 /** One row change, as the binlog tells it. The union forbids the wrong images. */
 export type RowChange =
@@ -8,25 +8,22 @@ export type RowChange =
   | { op: 'U'; table: TableRef; before: Row; after: Row }
   | { op: 'D'; table: TableRef; before: Row; after?: undefined };
 
-/** A schema change on a synced table, already parsed. */
+/** A schema change on a synced table, already parsed by capture/. DDL is always a transaction of its own. */
 export type SchemaChange =
   | {
       kind: 'add-column';
       table: TableRef;
-      column: string;
-      /** Name of the column it follows, null for FIRST, undefined for the end. */
-      after: string | null | undefined;
+      /** The new column as it appears in `schemaAfter`. */
+      column: ColumnSchema;
+      /** Its index in `schemaAfter.columns` (ADD COLUMN … FIRST / AFTER x may put it anywhere). */
+      position: number;
+      /** The value rows that existed before the DDL get (the column default, as the source does). */
+      defaultValue: Value;
+      schemaAfter: TableSchema;
       sql: string;
     }
   | {
-      kind:
-        | 'drop-column'
-        | 'modify-column'
-        | 'rename-column'
-        | 'rename-table'
-        | 'truncate-table'
-        | 'drop-table'
-        | 'other';
+      kind: 'drop-column' | 'modify-column' | 'rename-column' | 'rename-table' | 'truncate-table' | 'drop-table' | 'other';
       table: TableRef;
       sql: string;
     };
