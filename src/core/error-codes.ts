@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   BLK_S1002: 'source server refused the credentials',
   BLK_S1003: 'source user lacks a privilege',
   BLK_S1004: 'source database or table does not exist',
+  BLK_S1005: 'source column has a type binlake cannot copy',
+  BLK_S1006: 'TLS connection to the source failed',
   BLK_S1101: 'source query failed',
   BLK_S1201: 'log_bin is off on the source',
   BLK_S1202: 'binlog_format must be ROW',
