@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   BLK_P3001: 'replication connection was lost',
   BLK_P3002: 'server sent an error on the replication connection',
   BLK_P3003: 'no heartbeat or event within the expected period',
+  BLK_P3004: 'replication packet is malformed',
+  BLK_P3005: 'server binlog_checksum is neither CRC32 nor NONE',
   // Destination
   BLK_D4001: 'destination file is locked by another process',
   BLK_D4002: 'destination write failed',
