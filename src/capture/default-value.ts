@@ -1,0 +1,200 @@
+import type { ColumnSchema } from '../core/table-schema.js';
+import type { Value } from '../core/values.js';
+
+/**
+ * The canonical Value that rows existing before `ADD COLUMN … DEFAULT x` get, as the source
+ * gives them: the default literal converted to the column's type. `CURRENT_TIMESTAMP` evaluates
+ * at the DDL's time (`ddlEpochSeconds`), as MySQL does for the existing rows. A NOT NULL column
+ * without a default gets the type's implicit default (0, '', the zero date…).
+ */
+export function defaultValueFor(column: ColumnSchema, defaultSql: string | null, ddlEpochSeconds: number): Value {
+  const literal = defaultSql === null ? null : parseLiteral(defaultSql);
+  if (literal === null) {
+    return column.nullable ? null : implicitDefault(column);
+  }
+  if (literal.kind === 'now') return formatTemporal(column, new Date(ddlEpochSeconds * 1000));
+  return convert(column, literal);
+}
+
+type Literal =
+  | { kind: 'text'; text: string }
+  | { kind: 'number'; text: string }
+  | { kind: 'bits'; value: bigint }
+  | { kind: 'hex'; bytes: Uint8Array }
+  | { kind: 'now' };
+
+function parseLiteral(sql: string): Literal | null {
+  const s = sql.trim();
+  if (/^null$/i.test(s)) return null;
+  if (/^(current_timestamp|now|localtime|localtimestamp)(\(\d*\))?$/i.test(s)) return { kind: 'now' };
+  if (s.startsWith("'") && s.endsWith("'")) return { kind: 'text', text: unquote(s) };
+  if (s.startsWith('"') && s.endsWith('"')) return { kind: 'text', text: s.slice(1, -1).replaceAll('""', '"') };
+  let m = /^b'([01]*)'$/i.exec(s);
+  if (m) return { kind: 'bits', value: m[1] ? BigInt(`0b${m[1]}`) : 0n };
+  m = /^x'([0-9a-f]*)'$/i.exec(s) ?? /^0x([0-9a-f]+)$/i.exec(s);
+  if (m) return { kind: 'hex', bytes: Uint8Array.from(Buffer.from(m[1], 'hex')) };
+  if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return { kind: 'number', text: s };
+  if (/^(true|false)$/i.test(s)) return { kind: 'number', text: /^true$/i.test(s) ? '1' : '0' };
+  // An expression default (MySQL 8.0.13+/MariaDB 10.2+): binlake cannot evaluate it here.
+  return { kind: 'text', text: s };
+}
+
+function unquote(s: string): string {
+  let out = '';
+  for (let i = 1; i < s.length - 1; i++) {
+    const c = s[i];
+    if (c === "'" && s[i + 1] === "'") {
+      out += "'";
+      i++;
+    } else if (c === '\\' && i + 1 < s.length - 1) {
+      const n = s[++i];
+      out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+function literalText(literal: Literal): string {
+  switch (literal.kind) {
+    case 'text':
+    case 'number':
+      return literal.text;
+    case 'bits':
+      return literal.value.toString();
+    case 'hex':
+      return Buffer.from(literal.bytes).toString('latin1');
+    case 'now':
+      return '';
+  }
+}
+
+function convert(column: ColumnSchema, literal: Literal): Value {
+  const text = literalText(literal);
+  switch (column.kind) {
+    case 'tinyint':
+    case 'smallint':
+    case 'mediumint':
+    case 'int':
+    case 'year':
+      return Math.trunc(Number(text));
+    case 'bigint':
+      return BigInt(text.includes('.') || /e/i.test(text) ? Math.trunc(Number(text)) : text);
+    case 'bit':
+      if (literal.kind === 'bits') return literal.value;
+      if (literal.kind === 'hex') return BigInt(`0x${Buffer.from(literal.bytes).toString('hex') || '0'}`);
+      return BigInt(Math.trunc(Number(text)));
+    case 'float':
+      return Math.fround(Number(text));
+    case 'double':
+      return Number(text);
+    case 'decimal':
+      return formatDecimal(text, column.scale ?? 0);
+    case 'date':
+    case 'datetime':
+    case 'timestamp':
+    case 'time':
+      return normalizeTemporal(column, text);
+    case 'char':
+    case 'varchar':
+    case 'text':
+    case 'enum':
+    case 'set':
+    case 'json':
+      return text;
+    case 'binary': {
+      const bytes = literal.kind === 'hex' ? literal.bytes : Buffer.from(text, 'utf8');
+      const out = new Uint8Array(column.length ?? bytes.length);
+      out.set(bytes.subarray(0, out.length));
+      return out;
+    }
+    case 'varbinary':
+    case 'blob':
+    case 'geometry':
+      return literal.kind === 'hex' ? literal.bytes : Uint8Array.from(Buffer.from(text, 'utf8'));
+  }
+}
+
+function implicitDefault(column: ColumnSchema): Value {
+  switch (column.kind) {
+    case 'tinyint':
+    case 'smallint':
+    case 'mediumint':
+    case 'int':
+    case 'year':
+    case 'float':
+    case 'double':
+      return 0;
+    case 'bigint':
+    case 'bit':
+      return 0n;
+    case 'decimal':
+      return formatDecimal('0', column.scale ?? 0);
+    case 'date':
+      return '0000-00-00';
+    case 'datetime':
+    case 'timestamp':
+      return withFraction('0000-00-00 00:00:00', column.fsp ?? 0);
+    case 'time':
+      return withFraction('00:00:00', column.fsp ?? 0);
+    case 'enum':
+      return column.members?.[0] ?? '';
+    case 'char':
+    case 'varchar':
+    case 'text':
+    case 'set':
+    case 'json':
+      return '';
+    case 'binary':
+      return new Uint8Array(column.length ?? 0);
+    case 'varbinary':
+    case 'blob':
+    case 'geometry':
+      return new Uint8Array(0);
+  }
+}
+
+/** '1.5' with scale 3 → '1.500'; '-0.0' → '0.0' (MySQL never stores negative zero). */
+export function formatDecimal(text: string, scale: number): string {
+  let s = text.trim();
+  let negative = false;
+  if (s.startsWith('-')) {
+    negative = true;
+    s = s.slice(1);
+  } else if (s.startsWith('+')) s = s.slice(1);
+  if (/e/i.test(s)) s = Number(s).toFixed(scale);
+  let [whole, frac = ''] = s.split('.');
+  whole = whole.replace(/^0+(?=\d)/, '') || '0';
+  frac = scale === 0 ? '' : frac.padEnd(scale, '0').slice(0, scale);
+  const out = scale === 0 ? whole : `${whole}.${frac}`;
+  return negative && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
+function withFraction(text: string, fsp: number): string {
+  return fsp > 0 ? `${text}.${'0'.repeat(fsp)}` : text;
+}
+
+function normalizeTemporal(column: ColumnSchema, text: string): string {
+  const fsp = column.fsp ?? 0;
+  const [main, frac = ''] = text.split('.');
+  const fraction = fsp > 0 ? `.${frac.padEnd(fsp, '0').slice(0, fsp)}` : '';
+  if (column.kind === 'date') return main.slice(0, 10);
+  if (column.kind === 'time') return main + fraction;
+  const datetime = main.length === 10 ? `${main} 00:00:00` : main;
+  return datetime + fraction;
+}
+
+function formatTemporal(column: ColumnSchema, date: Date): string {
+  const iso = date.toISOString(); // UTC: the task runs the source session in +00:00
+  const day = iso.slice(0, 10);
+  const time = iso.slice(11, 19);
+  switch (column.kind) {
+    case 'date':
+      return day;
+    case 'time':
+      return withFraction(time, column.fsp ?? 0);
+    default:
+      return withFraction(`${day} ${time}`, column.fsp ?? 0);
+  }
+}
