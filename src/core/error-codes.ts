@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   BLK_D4003: 'target table already exists',
   BLK_D4004: 'destination folder is not writable',
   BLK_D4005: 'destination schema does not match the checkpoint',
+  BLK_D4006: 'a destination column name clashes with an additional or partition column',
+  BLK_D4007: 'a value cannot be stored in its destination column',
   // Merge
   BLK_M5001: 'merge time is before the table is consistent',
   BLK_M5002: 'unknown table for merge',
