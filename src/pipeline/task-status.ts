@@ -1,0 +1,83 @@
+/**
+ * The operator's view of a task, as `binlake status --json` prints it. The shape is a contract
+ * (README "status"); add fields, never rename them.
+ */
+export const TASK_STATES = [
+  'NotStarted',
+  'Prechecking',
+  'PrecheckFailed',
+  'Initializing',
+  'Synchronizing',
+  'Paused',
+  'Failed',
+  'Finished',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export type TablePhaseView = 'pending' | 'schema' | 'full' | 'incremental';
+
+export interface TableStatus {
+  source: string;
+  target: string;
+  phase: TablePhaseView;
+  rowsCopied: number;
+  rowsTotal: number | null;
+  /** Full-sync copy rate over the last few seconds. */
+  rowsPerSecond: number;
+  /** Epoch second from which a merge of this table is exact; null until its full sync finished. */
+  consistentFrom: number | null;
+  /** Which key the merge partitions by; empty when the table has none (merge impossible). */
+  key: string[];
+  /** Change rows written per operation since the task started. */
+  changes: { I: number; U: number; D: number };
+}
+
+export interface TaskStatus {
+  state: TaskState;
+  tables: TableStatus[];
+  /** Position after the last committed source transaction. */
+  checkpoint: { file: string; position: number; gtid: string | null } | null;
+  /** Seconds the warehouse is behind the source; 0 when caught up (heartbeats prove an idle source). */
+  lagSeconds: number;
+  incremental: { rowsPerSecond: number; bytesPerSecond: number; lastEventTimestamp: number };
+  lastError: { code: string | null; message: string; remedy: string | null; at: string } | null;
+  pid: number | null;
+  startedAt: string | null;
+  updatedAt: string;
+}
+
+export function emptyStatus(state: TaskState = 'NotStarted'): TaskStatus {
+  return {
+    state,
+    tables: [],
+    checkpoint: null,
+    lagSeconds: 0,
+    incremental: { rowsPerSecond: 0, bytesPerSecond: 0, lastEventTimestamp: 0 },
+    lastError: null,
+    pid: null,
+    startedAt: null,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+/** A rate over a sliding window, for rows/s and bytes/s figures. */
+export class RateMeter {
+  private samples: { at: number; total: number }[] = [];
+  private total = 0;
+
+  constructor(private readonly windowMs = 5_000) {}
+
+  add(amount: number, now = Date.now()): void {
+    this.total += amount;
+    this.samples.push({ at: now, total: this.total });
+    while (this.samples.length > 2 && this.samples[0].at < now - this.windowMs) this.samples.shift();
+  }
+
+  perSecond(now = Date.now()): number {
+    const first = this.samples[0];
+    if (!first) return 0;
+    const span = Math.max(now - first.at, 1000);
+    if (now - (this.samples.at(-1)?.at ?? 0) > this.windowMs) return 0;
+    return Math.round(((this.total - first.total) * 1000) / span);
+  }
+}
