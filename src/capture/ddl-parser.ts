@@ -224,7 +224,10 @@ function tokenText(tokens: Token[]): string {
   let out = '';
   for (const t of tokens) {
     const text = t.t === 'string' ? t.raw : t.t === 'ident' ? `\`${t.v.replaceAll('`', '``')}\`` : t.v;
-    const glue = out === '' || t.v === ')' || t.v === ',' || out.endsWith('(') || out.endsWith(',') || t.v === '(' ? '' : ' ';
+    const glue =
+      out === '' || t.v === ')' || t.v === ',' || out.endsWith('(') || out.endsWith(',') || t.v === '('
+        ? ''
+        : ' ';
     out += glue + text;
   }
   return out;

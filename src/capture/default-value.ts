@@ -7,7 +7,11 @@ import type { Value } from '../core/values.js';
  * at the DDL's time (`ddlEpochSeconds`), as MySQL does for the existing rows. A NOT NULL column
  * without a default gets the type's implicit default (0, '', the zero date…).
  */
-export function defaultValueFor(column: ColumnSchema, defaultSql: string | null, ddlEpochSeconds: number): Value {
+export function defaultValueFor(
+  column: ColumnSchema,
+  defaultSql: string | null,
+  ddlEpochSeconds: number,
+): Value {
   const literal = defaultSql === null ? null : parseLiteral(defaultSql);
   if (literal === null) {
     return column.nullable ? null : implicitDefault(column);
@@ -28,7 +32,8 @@ function parseLiteral(sql: string): Literal | null {
   if (/^null$/i.test(s)) return null;
   if (/^(current_timestamp|now|localtime|localtimestamp)(\(\d*\))?$/i.test(s)) return { kind: 'now' };
   if (s.startsWith("'") && s.endsWith("'")) return { kind: 'text', text: unquote(s) };
-  if (s.startsWith('"') && s.endsWith('"')) return { kind: 'text', text: s.slice(1, -1).replaceAll('""', '"') };
+  if (s.startsWith('"') && s.endsWith('"'))
+    return { kind: 'text', text: s.slice(1, -1).replaceAll('""', '"') };
   let m = /^b'([01]*)'$/i.exec(s);
   if (m) return { kind: 'bits', value: m[1] ? BigInt(`0b${m[1]}`) : 0n };
   m = /^x'([0-9a-f]*)'$/i.exec(s) ?? /^0x([0-9a-f]+)$/i.exec(s);

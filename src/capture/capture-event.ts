@@ -1,0 +1,27 @@
+import type { TableRef } from '../core/table-schema.js';
+import type { Row } from '../core/values.js';
+
+/**
+ * The few facts capture needs from a decoded binlog event. `capture/from-binlog.ts` maps the
+ * decoder's events to these, so transaction grouping does not depend on every event type.
+ */
+export type CaptureEvent = (
+  | { kind: 'gtid'; gtid: string; domain: number | null; standalone: boolean }
+  | { kind: 'query'; database: string; sql: string }
+  | { kind: 'rows'; op: 'I' | 'D'; table: TableRef; rows: Row[]; partial: boolean }
+  | { kind: 'rows'; op: 'U'; table: TableRef; rows: { before: Row; after: Row }[]; partial: boolean }
+  | { kind: 'xid' }
+  | { kind: 'rotate'; nextFile: string; nextPosition: number }
+  | { kind: 'heartbeat' }
+  | { kind: 'other' }
+) & {
+  /** Epoch seconds from the event header. */
+  timestamp: number;
+  file: string;
+  /** Start of the event. */
+  position: number;
+  /** Position right after the event (the header's log_pos); 0 for artificial events. */
+  nextPosition: number;
+  /** Bytes of the raw event, for rate metrics. */
+  size: number;
+};
