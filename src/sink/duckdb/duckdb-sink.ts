@@ -1,0 +1,812 @@
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { PartitionColumn } from '../../config/config.js';
+import type { ChangeBatch, RowChange, SchemaChange } from '../../core/change-event.js';
+import type { Checkpoint } from '../../core/checkpoint.js';
+import { BinlakeError } from '../../core/errors.js';
+import type { ColumnSchema, TableRef, TableSchema } from '../../core/table-schema.js';
+import { tableId } from '../../core/table-schema.js';
+import type { Row, Value } from '../../core/values.js';
+import { planMerge } from '../../merge/plan-merge.js';
+import {
+  columnClashes,
+  destinationName,
+  logColumnNames,
+  type Naming,
+  orderedPartitions,
+  partitionValue,
+} from '../log-columns.js';
+import { decodeRow, encodeRow } from '../row-json.js';
+import type { Sink, SinkState, TablePhase, TableState, TargetTable } from '../sink.js';
+import { quoteIdent } from './sql.js';
+import { type DuckDbStorage, duckDbStorage } from './type-mapping.js';
+import { type CellWriter, cellWriter, duckDbType, fromDuckDbValue, toDuckDbValue } from './values.js';
+
+export interface DuckDbSinkOptions {
+  /** The DuckDB file; created with its folder when missing. */
+  path: string;
+  /** Partition columns of every `_log` table (config `partitions`). */
+  partitions?: readonly PartitionColumn[];
+  /** Additional column names (config `naming`). */
+  naming?: Naming;
+}
+
+/** binlake's own tables, in the same file as the data so state and data commit together. */
+export const STATE_TABLES = { checkpoint: '_binlake_checkpoint', tables: '_binlake_tables' } as const;
+
+/** One `_log` row: the additional-column values (record_id … after_flag, partitions) and the image. */
+export interface LogRecord {
+  recordId: bigint;
+  operationFlag: 'I' | 'U' | 'D';
+  utcTimestamp: number;
+  beforeFlag: 'Y' | 'N';
+  afterFlag: 'Y' | 'N';
+  partitions: Partial<Record<PartitionColumn, string>>;
+  row: Row;
+}
+
+/** How a physical column of a destination table is filled. */
+interface PhysicalColumn {
+  name: string;
+  /** Index into the row image, or -1. */
+  source: number;
+  /** Index into the additional values, or -1. Both -1: a column binlake does not know (NULL). */
+  meta: number;
+  write: CellWriter;
+}
+
+const BIGINT_STORAGE: DuckDbStorage = { type: 'BIGINT', sql: 'BIGINT' };
+const VARCHAR_STORAGE: DuckDbStorage = { type: 'VARCHAR', sql: 'VARCHAR' };
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The DuckDB warehouse: `<t>_base`, `<t>_log` and binlake's state in one file. One process
+ * writes a file at a time (DuckDB's file lock); calls are serialized on one connection, each
+ * write method is one transaction.
+ */
+export class DuckDbSink implements Sink {
+  private readonly layouts = new Map<string, PhysicalColumn[]>();
+  private states = new Map<string, TableState>();
+  private checkpoint: Checkpoint | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly partitions: PartitionColumn[],
+    private readonly naming: Naming,
+  ) {}
+
+  /**
+   * Opens or creates the file and binlake's state tables. BLK_D4001 when another process holds
+   * the file (a `binlake sync` may be running), BLK_D4004 when the folder or file is not writable.
+   */
+  static async create(options: DuckDbSinkOptions): Promise<DuckDbSink> {
+    const file = path.resolve(options.path);
+    checkWritable(file);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file);
+    } catch (error) {
+      throw openError(file, error);
+    }
+    const connection = await instance.connect();
+    const sink = new DuckDbSink(
+      file,
+      instance,
+      connection,
+      orderedPartitions(options.partitions ?? []),
+      options.naming ?? 'classic',
+    );
+    try {
+      await sink.initialize();
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw new BinlakeError('BLK_D4002', `cannot initialize ${file}: ${errorText(error)}`, { cause: error });
+    }
+    return sink;
+  }
+
+  private async initialize(): Promise<void> {
+    await this.connection.run(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(STATE_TABLES.checkpoint)} (file VARCHAR NOT NULL, position BIGINT NOT NULL, gtid VARCHAR, next_record_id BIGINT NOT NULL, last_event_timestamp BIGINT NOT NULL)`,
+    );
+    await this.connection.run(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdent(STATE_TABLES.tables)} (target VARCHAR NOT NULL, source_database VARCHAR NOT NULL, source_table VARCHAR NOT NULL, phase VARCHAR NOT NULL, schema_json VARCHAR NOT NULL, column_renames_json VARCHAR NOT NULL, rows_copied BIGINT NOT NULL, rows_total BIGINT, cursor_json VARCHAR, consistent_from BIGINT)`,
+    );
+    await this.loadState();
+  }
+
+  /** Runs `work` after every earlier call has finished (one connection, one transaction at a time). */
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new BinlakeError('BLK_D4002', `the DuckDB sink for ${this.path} is closed`);
+      return work();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** BEGIN … COMMIT around `work`; on any error ROLLBACK, forget cached layouts, reload state, rethrow. */
+  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await this.connection.run('ROLLBACK');
+      } catch {
+        // the transaction may already be aborted; DuckDB then discards it on its own
+      }
+      this.layouts.clear();
+      await this.loadState();
+      if (error instanceof BinlakeError) throw error;
+      throw new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
+        remedy: 'nothing was stored; check free disk space and the message, then restart the sync',
+        cause: error,
+      });
+    }
+  }
+
+  private async query(sql: string, values?: DuckDBValue[]): Promise<DuckDBValue[][]> {
+    const reader = await this.connection.runAndReadAll(sql, values);
+    return reader.getRows();
+  }
+
+  private async loadState(): Promise<void> {
+    const cp = await this.query(
+      `SELECT file, position, gtid, next_record_id, last_event_timestamp FROM ${quoteIdent(STATE_TABLES.checkpoint)}`,
+    );
+    this.checkpoint =
+      cp.length === 0
+        ? null
+        : {
+            file: cp[0][0] as string,
+            position: Number(cp[0][1]),
+            gtid: cp[0][2] as string | null,
+            nextRecordId: cp[0][3] as bigint,
+            lastEventTimestamp: Number(cp[0][4]),
+          };
+    const rows = await this.query(
+      `SELECT target, source_database, source_table, phase, schema_json, column_renames_json, rows_copied, rows_total, cursor_json, consistent_from FROM ${quoteIdent(STATE_TABLES.tables)} ORDER BY target`,
+    );
+    this.states = new Map(
+      rows.map((r) => [
+        r[0] as string,
+        {
+          target: r[0] as string,
+          source: { database: r[1] as string, table: r[2] as string },
+          phase: r[3] as TablePhase,
+          schema: JSON.parse(r[4] as string) as TableSchema,
+          columnRenames: JSON.parse(r[5] as string) as Record<string, string>,
+          rowsCopied: Number(r[6]),
+          rowsTotal: r[7] === null ? null : Number(r[7]),
+          cursor: r[8] === null ? null : decodeRow(r[8] as string),
+          consistentFrom: r[9] === null ? null : Number(r[9]),
+        },
+      ]),
+    );
+  }
+
+  private async writeState(state: TableState): Promise<void> {
+    const t = quoteIdent(STATE_TABLES.tables);
+    await this.connection.run(`DELETE FROM ${t} WHERE target = $1`, [state.target]);
+    await this.connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+      state.target,
+      state.source.database,
+      state.source.table,
+      state.phase,
+      JSON.stringify(state.schema),
+      JSON.stringify(state.columnRenames),
+      BigInt(state.rowsCopied),
+      state.rowsTotal === null ? null : BigInt(state.rowsTotal),
+      state.cursor === null ? null : encodeRow(state.cursor),
+      state.consistentFrom === null ? null : BigInt(state.consistentFrom),
+    ]);
+  }
+
+  private async writeCheckpoint(checkpoint: Checkpoint | null): Promise<void> {
+    const t = quoteIdent(STATE_TABLES.checkpoint);
+    await this.connection.run(`DELETE FROM ${t}`);
+    if (checkpoint === null) return;
+    await this.connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5)`, [
+      checkpoint.file,
+      BigInt(checkpoint.position),
+      checkpoint.gtid,
+      checkpoint.nextRecordId,
+      BigInt(checkpoint.lastEventTimestamp),
+    ]);
+  }
+
+  private async tableNames(): Promise<string[]> {
+    const rows = await this.query(
+      `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal`,
+    );
+    return rows.map((r) => r[0] as string);
+  }
+
+  existingTargets(targets: string[]): Promise<string[]> {
+    return this.serialize(async () => {
+      const existing = new Map((await this.tableNames()).map((n) => [n.toLowerCase(), n]));
+      const found: string[] = [];
+      for (const target of targets) {
+        for (const name of [`${target}_base`, `${target}_log`]) {
+          const hit = existing.get(name.toLowerCase());
+          if (hit !== undefined && !found.includes(hit)) found.push(hit);
+        }
+      }
+      return found;
+    });
+  }
+
+  ensureTables(tables: TargetTable[], options: { resetState?: boolean } = {}): Promise<void> {
+    return this.serialize(() =>
+      this.transaction(async () => {
+        for (const table of tables) {
+          const clash = columnClashes(table.schema, table.columnRenames, {
+            naming: this.naming,
+            partitions: this.partitions,
+          })[0];
+          if (clash) {
+            throw new BinlakeError(
+              'BLK_D4006',
+              `${tableId(table.source)}: column ${clash.column} is stored as ${clash.destination}, which clashes with ${clash.clashesWith}`,
+              { remedy: `rename it with objects[].tables[].columns: { ${clash.column}: <new name> }` },
+            );
+          }
+        }
+        if (options.resetState) await this.writeCheckpoint(null);
+        const existing = new Set((await this.tableNames()).map((n) => n.toLowerCase()));
+        for (const table of tables) {
+          const stored = this.states.get(table.target);
+          const schema = stored && !options.resetState ? stored.schema : table.schema;
+          const renames = stored && !options.resetState ? stored.columnRenames : table.columnRenames;
+          const columns = schema.columns.map(
+            (c) => `${quoteIdent(destinationName(c.name, renames))} ${duckDbStorage(c).sql}`,
+          );
+          if (!existing.has(`${table.target}_base`.toLowerCase())) {
+            await this.connection.run(
+              `CREATE TABLE ${quoteIdent(`${table.target}_base`)} (${columns.join(', ')})`,
+            );
+          }
+          if (!existing.has(`${table.target}_log`.toLowerCase())) {
+            const n = logColumnNames(this.naming);
+            const log = [
+              `${quoteIdent(n.recordId)} BIGINT`,
+              `${quoteIdent(n.operationFlag)} VARCHAR`,
+              `${quoteIdent(n.utcTimestamp)} BIGINT`,
+              `${quoteIdent(n.beforeFlag)} VARCHAR`,
+              `${quoteIdent(n.afterFlag)} VARCHAR`,
+              ...columns,
+              ...this.partitions.map((p) => `${quoteIdent(p)} VARCHAR`),
+            ];
+            await this.connection.run(
+              `CREATE TABLE ${quoteIdent(`${table.target}_log`)} (${log.join(', ')})`,
+            );
+          }
+          if (!stored || options.resetState) {
+            await this.writeState({
+              source: table.source,
+              target: table.target,
+              phase: 'pending',
+              schema: table.schema,
+              columnRenames: table.columnRenames,
+              rowsCopied: 0,
+              rowsTotal: null,
+              cursor: null,
+              consistentFrom: null,
+            });
+          }
+        }
+        this.layouts.clear();
+        await this.loadState();
+      }),
+    );
+  }
+
+  readState(): Promise<SinkState> {
+    return this.serialize(async () => {
+      await this.loadState();
+      return {
+        checkpoint: this.checkpoint,
+        tables: [...this.states.values()].map((s) => structuredClone(s)),
+      };
+    });
+  }
+
+  private stateOf(target: string): TableState {
+    const state = this.states.get(target);
+    if (!state) {
+      throw new BinlakeError('BLK_D4005', `no table ${target} is registered in ${this.path}`, {
+        remedy: 'run ensureTables for it first (binlake sync does)',
+      });
+    }
+    return state;
+  }
+
+  /** The physical column order of a destination table and how each column is filled. */
+  private async layout(state: TableState, kind: 'base' | 'log'): Promise<PhysicalColumn[]> {
+    const table = `${state.target}_${kind}`;
+    const cached = this.layouts.get(table);
+    if (cached) return cached;
+    const rows = await this.query(
+      `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND lower(table_name) = lower($1) ORDER BY column_index`,
+      [table],
+    );
+    const bySource = new Map<string, number>();
+    state.schema.columns.forEach((c, i) => {
+      bySource.set(destinationName(c.name, state.columnRenames).toLowerCase(), i);
+    });
+    const meta = new Map<string, { index: number; storage: DuckDbStorage }>();
+    if (kind === 'log') {
+      const n = logColumnNames(this.naming);
+      const names = [
+        n.recordId,
+        n.operationFlag,
+        n.utcTimestamp,
+        n.beforeFlag,
+        n.afterFlag,
+        ...this.partitions,
+      ];
+      for (let i = 0; i < names.length; i++) {
+        meta.set(names[i].toLowerCase(), {
+          index: i,
+          storage: i === 0 || i === 2 ? BIGINT_STORAGE : VARCHAR_STORAGE,
+        });
+      }
+    }
+    const layout: PhysicalColumn[] = rows.map((r) => {
+      const name = r[0] as string;
+      const m = meta.get(name.toLowerCase());
+      if (m) return { name, source: -1, meta: m.index, write: cellWriter(m.storage) };
+      const source = bySource.get(name.toLowerCase());
+      if (source !== undefined) {
+        return { name, source, meta: -1, write: cellWriter(duckDbStorage(state.schema.columns[source])) };
+      }
+      return { name, source: -1, meta: -1, write: () => undefined };
+    });
+    const present = new Set(layout.map((c) => c.name.toLowerCase()));
+    const missing = [...bySource.keys(), ...meta.keys()].filter((name) => !present.has(name));
+    if (rows.length === 0 || missing.length > 0) {
+      throw new BinlakeError(
+        'BLK_D4005',
+        rows.length === 0
+          ? `table ${table} does not exist in ${this.path}`
+          : `table ${table} lacks column(s) ${missing.join(', ')} of ${tableId(state.source)}`,
+        { remedy: 'drop the table (or use another target name) and run the sync again' },
+      );
+    }
+    this.layouts.set(table, layout);
+    return layout;
+  }
+
+  /** Appends rows through DuckDB's appender inside the open transaction. */
+  private async append(
+    state: TableState,
+    kind: 'base' | 'log',
+    rows: readonly Row[],
+    metas: readonly Value[][] | null,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const layout = await this.layout(state, kind);
+    const width = state.schema.columns.length;
+    const appender: DuckDBAppender = await this.connection.createAppender(`${state.target}_${kind}`);
+    let r = 0;
+    let c = 0;
+    try {
+      const n = layout.length;
+      for (; r < rows.length; r++) {
+        const row = rows[r];
+        if (row.length !== width) {
+          throw new BinlakeError(
+            'BLK_D4005',
+            `${tableId(state.source)}: a row has ${row.length} values, the stored schema has ${width} columns`,
+            {
+              remedy:
+                'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',
+            },
+          );
+        }
+        const meta = metas?.[r];
+        for (c = 0; c < n; c++) {
+          const col = layout[c];
+          const value = col.source >= 0 ? row[col.source] : col.meta >= 0 && meta ? meta[col.meta] : null;
+          if (value === null || value === undefined) appender.appendNull();
+          else col.write(appender, value);
+        }
+        appender.endRow();
+      }
+      appender.closeSync();
+    } catch (error) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // the transaction is rolled back anyway
+      }
+      if (error instanceof BinlakeError) throw error;
+      const column = layout[c]?.name ?? '?';
+      throw new BinlakeError(
+        'BLK_D4007',
+        `${state.target}_${kind}: row ${r + 1} of the batch, column ${column}: ${errorText(error)}`,
+        {
+          remedy: 'nothing of this batch was stored; report the value and the column type as a bug',
+          details: { table: `${state.target}_${kind}`, column, row: r },
+          cause: error,
+        },
+      );
+    }
+  }
+
+  appendBaseChunk(
+    target: string,
+    rows: Row[],
+    progress: { cursor: Row | null; rowsTotal?: number | null },
+  ): Promise<void> {
+    return this.serialize(() =>
+      this.transaction(async () => {
+        const state = this.stateOf(target);
+        await this.append(state, 'base', rows, null);
+        const next: TableState = {
+          ...state,
+          phase: state.phase === 'incremental' ? 'incremental' : 'full',
+          rowsCopied: state.rowsCopied + rows.length,
+          rowsTotal: progress.rowsTotal === undefined ? state.rowsTotal : progress.rowsTotal,
+          cursor: progress.cursor,
+        };
+        await this.writeState(next);
+        this.states.set(target, next);
+      }),
+    );
+  }
+
+  finishFullSync(target: string, consistentFrom: number): Promise<void> {
+    return this.serialize(() =>
+      this.transaction(async () => {
+        const next: TableState = { ...this.stateOf(target), phase: 'incremental', consistentFrom };
+        await this.writeState(next);
+        this.states.set(target, next);
+      }),
+    );
+  }
+
+  private stateBySource(ref: TableRef, bySource: Map<string, TableState>): TableState | undefined {
+    return bySource.get(tableId(ref));
+  }
+
+  commitBatch(batch: ChangeBatch): Promise<void> {
+    return this.serialize(() =>
+      this.transaction(async () => {
+        let changes = 0n;
+        for (const txn of batch.transactions) changes += BigInt(txn.changes.length);
+        if (batch.firstRecordId + changes !== batch.checkpoint.nextRecordId) {
+          throw new BinlakeError(
+            'BLK_D4005',
+            `batch numbers records ${batch.firstRecordId}… for ${changes} changes but its checkpoint says the next is ${batch.checkpoint.nextRecordId}`,
+            { remedy: 'this is a bug in change capture; nothing was stored' },
+          );
+        }
+        if (this.checkpoint !== null && batch.firstRecordId < this.checkpoint.nextRecordId) {
+          throw new BinlakeError(
+            'BLK_D4005',
+            `batch starts at record_id ${batch.firstRecordId} but ${this.checkpoint.nextRecordId} is the next one stored; it would repeat records`,
+            { remedy: 'resume from the stored checkpoint (binlake sync does)' },
+          );
+        }
+        const bySource = new Map<string, TableState>();
+        for (const s of this.states.values()) bySource.set(tableId(s.source), { ...s });
+        const pending = new Map<TableState, { rows: Row[]; metas: Value[][] }>();
+        const changed = new Set<TableState>();
+        const flush = async (state: TableState) => {
+          const p = pending.get(state);
+          if (!p) return;
+          pending.delete(state);
+          await this.append(state, 'log', p.rows, p.metas);
+        };
+        let recordId = batch.firstRecordId;
+        for (const txn of batch.transactions) {
+          const parts = this.partitions.map((p) => partitionValue(p, txn.timestamp));
+          const ts = BigInt(txn.timestamp);
+          for (const change of txn.changes) {
+            const state = this.stateBySource(change.table, bySource);
+            if (!state) {
+              throw new BinlakeError(
+                'BLK_D4005',
+                `change for ${tableId(change.table)}, which is not a synced table`,
+                {
+                  remedy: 'this is a bug in change capture; nothing was stored',
+                },
+              );
+            }
+            let p = pending.get(state);
+            if (!p) {
+              p = { rows: [], metas: [] };
+              pending.set(state, p);
+            }
+            pushChange(p, change, recordId, ts, parts);
+            recordId++;
+          }
+          for (const schemaChange of txn.schemaChanges) {
+            if (schemaChange.kind !== 'add-column') continue;
+            const state = this.stateBySource(schemaChange.table, bySource);
+            if (!state) continue;
+            await flush(state);
+            await this.addColumn(state, schemaChange);
+            changed.add(state);
+          }
+        }
+        for (const state of [...pending.keys()]) await flush(state);
+        for (const state of changed) await this.writeState(state);
+        await this.writeCheckpoint(batch.checkpoint);
+        for (const state of changed) this.states.set(state.target, state);
+        this.checkpoint = batch.checkpoint;
+      }),
+    );
+  }
+
+  /** ALTER both tables, back-fill existing rows with the default (bound, not pasted), update `state.schema`. */
+  private async addColumn(
+    state: TableState,
+    change: Extract<SchemaChange, { kind: 'add-column' }>,
+  ): Promise<void> {
+    const column: ColumnSchema = change.column;
+    const storage = duckDbStorage(column);
+    const name = destinationName(column.name, state.columnRenames);
+    const clash = columnClashes(change.schemaAfter, state.columnRenames, {
+      naming: this.naming,
+      partitions: this.partitions,
+    })[0];
+    if (clash) {
+      throw new BinlakeError(
+        'BLK_D4006',
+        `${tableId(state.source)}: ADD COLUMN ${clash.column} clashes with ${clash.clashesWith} in the destination`,
+        { remedy: `map it to another name with objects[].tables[].columns: { ${clash.column}: <new name> }` },
+      );
+    }
+    let value: DuckDBValue;
+    try {
+      value = toDuckDbValue(change.defaultValue, storage);
+    } catch (error) {
+      throw new BinlakeError(
+        'BLK_D4007',
+        `${tableId(state.source)}: default of ${column.name}: ${errorText(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    for (const kind of ['base', 'log'] as const) {
+      const table = quoteIdent(`${state.target}_${kind}`);
+      await this.connection.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(name)} ${storage.sql}`);
+      if (value !== null) {
+        await this.connection.run(
+          `UPDATE ${table} SET ${quoteIdent(name)} = $1`,
+          [value],
+          [duckDbType(storage)],
+        );
+      }
+      this.layouts.delete(`${state.target}_${kind}`);
+    }
+    state.schema = change.schemaAfter;
+  }
+
+  saveCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    return this.serialize(() =>
+      this.transaction(async () => {
+        await this.writeCheckpoint(checkpoint);
+        this.checkpoint = checkpoint;
+      }),
+    );
+  }
+
+  /**
+   * Writes `into` (default `<target>_<at>`) = the table as of second `at` (the DTS merge, see
+   * merge/plan-merge.ts) and returns its row count. BLK_M5002 for an unknown table, BLK_M5003
+   * for a table without key, BLK_M5001 when `at` is before the table's consistentFrom.
+   */
+  mergeAsOf(target: string, at: number, into = `${target}_${at}`): Promise<number> {
+    return this.serialize(async () => {
+      const state = this.states.get(target);
+      if (!state) {
+        throw new BinlakeError('BLK_M5002', `no synced table is named ${target}`, {
+          remedy: `use one of: ${[...this.states.keys()].join(', ') || '(none yet — run binlake sync first)'}`,
+        });
+      }
+      if (state.schema.key.length === 0) {
+        throw new BinlakeError(
+          'BLK_M5003',
+          `${target} (${tableId(state.source)}) has no primary or unique NOT NULL key`,
+          {
+            remedy:
+              'the merge keeps the latest record per key, so it needs one; add a primary key at the source',
+          },
+        );
+      }
+      if (!Number.isSafeInteger(at)) {
+        throw new BinlakeError('BLK_C0006', `--at must be whole epoch seconds, got ${at}`);
+      }
+      if (state.consistentFrom === null || at < state.consistentFrom) {
+        const finished =
+          state.consistentFrom === null
+            ? 'the full sync of this table has not finished yet'
+            : `the full sync of this table finished at ${state.consistentFrom} (${new Date(state.consistentFrom * 1000).toISOString()})`;
+        throw new BinlakeError(
+          'BLK_M5001',
+          `cannot merge ${target} as of ${at}: ${finished}; a merge is exact only from that second on, because earlier base rows may already contain later changes`,
+          {
+            remedy:
+              state.consistentFrom === null
+                ? 'wait until binlake status shows the table in phase incremental'
+                : `use --at ${state.consistentFrom} or later`,
+            details: { target, at, consistentFrom: state.consistentFrom },
+          },
+        );
+      }
+      const protectedNames = new Set<string>([STATE_TABLES.checkpoint, STATE_TABLES.tables]);
+      for (const t of this.states.keys()) {
+        protectedNames.add(`${t}_base`.toLowerCase());
+        protectedNames.add(`${t}_log`.toLowerCase());
+      }
+      if (protectedNames.has(into.toLowerCase())) {
+        throw new BinlakeError('BLK_C0006', `--into ${into} would overwrite a table binlake maintains`, {
+          remedy: 'choose another name',
+        });
+      }
+      const sql = planMerge(
+        {
+          target,
+          keyColumns: state.schema.key.map((k) => destinationName(k, state.columnRenames)),
+          columns: state.schema.columns.map((c) => destinationName(c.name, state.columnRenames)),
+          naming: this.naming,
+        },
+        at,
+        'duckdb',
+        into,
+      );
+      try {
+        await this.connection.run(sql);
+        const rows = await this.query(`SELECT count(*) FROM ${quoteIdent(into)}`);
+        return Number(rows[0][0]);
+      } catch (error) {
+        throw new BinlakeError('BLK_D4002', `merge of ${target} into ${into} failed: ${errorText(error)}`, {
+          cause: error,
+        });
+      }
+    });
+  }
+
+  /** Rows of any table holding `target`'s columns (`_base` or a merge result), as canonical Values in schema order, sorted by key. */
+  readRows(target: string, table = `${target}_base`): Promise<Row[]> {
+    return this.serialize(async () => {
+      const state = this.stateOf(target);
+      const names = state.schema.columns.map((c) => quoteIdent(destinationName(c.name, state.columnRenames)));
+      const order = state.schema.key.length
+        ? state.schema.key.map((k) => quoteIdent(destinationName(k, state.columnRenames)))
+        : names;
+      const storages = state.schema.columns.map(duckDbStorage);
+      const rows = await this.query(
+        `SELECT ${names.join(', ') || '*'} FROM ${quoteIdent(table)} ORDER BY ${order.join(', ') || '1'}`,
+      );
+      return rows.map((r) => r.map((v, i) => fromDuckDbValue(v, storages[i])));
+    });
+  }
+
+  /** The `_log` rows of `target` in record order (an UPDATE's before image first), as canonical Values. */
+  readLog(target: string): Promise<LogRecord[]> {
+    return this.serialize(async () => {
+      const state = this.stateOf(target);
+      const n = logColumnNames(this.naming);
+      const extra = [
+        n.recordId,
+        n.operationFlag,
+        n.utcTimestamp,
+        n.beforeFlag,
+        n.afterFlag,
+        ...this.partitions,
+      ];
+      const names = state.schema.columns.map((c) => destinationName(c.name, state.columnRenames));
+      const storages = state.schema.columns.map(duckDbStorage);
+      const rows = await this.query(
+        `SELECT ${[...extra, ...names].map(quoteIdent).join(', ')} FROM ${quoteIdent(`${state.target}_log`)} ORDER BY ${quoteIdent(n.recordId)}, ${quoteIdent(n.beforeFlag)} DESC`,
+      );
+      return rows.map((r) => ({
+        recordId: r[0] as bigint,
+        operationFlag: r[1] as LogRecord['operationFlag'],
+        utcTimestamp: Number(r[2]),
+        beforeFlag: r[3] as LogRecord['beforeFlag'],
+        afterFlag: r[4] as LogRecord['afterFlag'],
+        partitions: Object.fromEntries(this.partitions.map((p, i) => [p, r[5 + i] as string])),
+        row: r.slice(extra.length).map((v, i) => fromDuckDbValue(v, storages[i])),
+      }));
+    });
+  }
+
+  /** Runs read-only SQL and returns DuckDB values as they come (for status and tests). */
+  sqlRows(sql: string, values?: DuckDBValue[]): Promise<DuckDBValue[][]> {
+    return this.serialize(() => this.query(sql, values));
+  }
+
+  close(): Promise<void> {
+    return this.serialize(async () => {
+      this.closed = true;
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
+
+function pushChange(
+  pending: { rows: Row[]; metas: Value[][] },
+  change: RowChange,
+  recordId: bigint,
+  ts: bigint,
+  parts: string[],
+): void {
+  switch (change.op) {
+    case 'I':
+      pending.rows.push(change.after);
+      pending.metas.push([recordId, 'I', ts, 'N', 'Y', ...parts]);
+      return;
+    case 'D':
+      pending.rows.push(change.before);
+      pending.metas.push([recordId, 'D', ts, 'Y', 'N', ...parts]);
+      return;
+    case 'U':
+      pending.rows.push(change.before, change.after);
+      pending.metas.push([recordId, 'U', ts, 'Y', 'N', ...parts], [recordId, 'U', ts, 'N', 'Y', ...parts]);
+      return;
+  }
+}
+
+/** BLK_D4004 before DuckDB tries, so the message names the folder rather than a low-level IO error. */
+function checkWritable(file: string): void {
+  const dir = path.dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
+    accessSync(dir, constants.W_OK);
+    if (existsSync(file)) accessSync(file, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw new BinlakeError('BLK_D4004', `destination ${file} is not writable: ${errorText(error)}`, {
+      remedy: `give the user running binlake write access to ${dir} (or set destination.path to a writable folder)`,
+      cause: error,
+    });
+  }
+}
+
+function openError(file: string, error: unknown): BinlakeError {
+  const message = errorText(error);
+  if (/lock/i.test(message)) {
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    return new BinlakeError(
+      'BLK_D4001',
+      `destination ${file} is locked by another process${pid ? ` (PID ${pid})` : ''}; a binlake sync may be running`,
+      {
+        remedy: 'stop that process, or use binlake status / binlake merge, which go through the running sync',
+        details: { file, pid: pid === undefined ? null : Number(pid) },
+        cause: error,
+      },
+    );
+  }
+  if (/permission|read-only|EACCES|EROFS/i.test(message)) {
+    return new BinlakeError('BLK_D4004', `destination ${file} is not writable: ${message}`, {
+      remedy: `give the user running binlake write access to ${path.dirname(file)}`,
+      cause: error,
+    });
+  }
+  return new BinlakeError('BLK_D4002', `cannot open destination ${file}: ${message}`, { cause: error });
+}

@@ -1,0 +1,91 @@
+import type { ChangeBatch } from '../core/change-event.js';
+import type { Checkpoint } from '../core/checkpoint.js';
+import type { TableRef, TableSchema } from '../core/table-schema.js';
+import type { Row } from '../core/values.js';
+
+/**
+ * The warehouse side of a sync task, independent of the storage engine. `sink/duckdb/`
+ * implements it for one DuckDB file; the pipeline drives it and never sees SQL.
+ *
+ * Exactly-once rests on two promises every implementation keeps:
+ * - `appendBaseChunk` stores a chunk's rows and the table's keyset cursor in one transaction, so a
+ *   restarted full sync continues after the last stored chunk and never copies a row twice;
+ * - `commitBatch` stores a batch's `_log` rows, its ADD COLUMNs and the checkpoint after it in one
+ *   transaction, so a restart resumes exactly after the last committed source transaction.
+ */
+
+/** One table to create and fill: `${target}_base` and `${target}_log`. */
+export interface TargetTable {
+  source: TableRef;
+  /** Destination name without suffix; the tables are `${target}_base` and `${target}_log`. */
+  target: string;
+  /** Source schema; its column order is the order of every `Row` handed to the sink. */
+  schema: TableSchema;
+  /** Source column → destination column; a column not named here keeps its source name. */
+  columnRenames: Record<string, string>;
+}
+
+/** `pending`: nothing copied yet; `full`: chunks are being copied; `incremental`: full sync done. */
+export type TablePhase = 'pending' | 'full' | 'incremental';
+
+/** What the sink remembers about one table, committed together with its data. */
+export interface TableState {
+  source: TableRef;
+  target: string;
+  phase: TablePhase;
+  /** The source schema as of the checkpoint (an ADD COLUMN replaces it in the same transaction). */
+  schema: TableSchema;
+  columnRenames: Record<string, string>;
+  /** Rows stored in `_base` by the full sync. */
+  rowsCopied: number;
+  /** The source's row estimate when known. */
+  rowsTotal: number | null;
+  /** Key values of the last copied row (keyset cursor), null before the first chunk. */
+  cursor: Row | null;
+  /**
+   * Epoch seconds from which a merge of this table is exact, null until its full sync finished.
+   * The pipeline passes the first whole second after the last chunk was read (floor(end) + 1):
+   * a merge at `at` uses log rows with utc_timestamp < at, so every base read must precede `at`.
+   */
+  consistentFrom: number | null;
+}
+
+export interface SinkState {
+  checkpoint: Checkpoint | null;
+  tables: TableState[];
+}
+
+export interface Sink {
+  /** Which of `${t}_base` / `${t}_log` (or any table with those names) already exist, for the existingTables precheck. */
+  existingTargets(targets: string[]): Promise<string[]>;
+  /**
+   * Creates missing `_base`/`_log` tables and registers a state row for each table that has none
+   * (phase `pending`). Idempotent: existing tables and state are kept. `resetState` forgets the
+   * stored checkpoint and resets the given tables' state to `pending` (the tables are kept).
+   */
+  ensureTables(tables: TargetTable[], options: { resetState?: boolean }): Promise<void>;
+  readState(): Promise<SinkState>;
+  /**
+   * ONE transaction: appends `rows` (in the table's current schema order) to `${target}_base`
+   * and stores the new cursor, rowsCopied (+= rows.length), rowsTotal (when given) and phase
+   * `full`. A crash or an error leaves either both or neither.
+   */
+  appendBaseChunk(
+    target: string,
+    rows: Row[],
+    progress: { cursor: Row | null; rowsTotal?: number | null },
+  ): Promise<void>;
+  /** Marks the table's full sync done: phase `incremental`, `consistentFrom` (see TableState). */
+  finishFullSync(target: string, consistentFrom: number): Promise<void>;
+  /**
+   * ONE transaction: every row change of the batch as `_log` rows (record_id from
+   * `batch.firstRecordId`, one per change; an UPDATE's two rows share it), every `add-column`
+   * SchemaChange applied in order to `_base` and `_log` (existing rows get `defaultValue`, the
+   * stored schema becomes `schemaAfter`), and `batch.checkpoint`. Other SchemaChange kinds are
+   * the pipeline's policy and are not applied here.
+   */
+  commitBatch(batch: ChangeBatch): Promise<void>;
+  /** Stores a checkpoint alone (the start position, or progress across heartbeats and empty transactions). */
+  saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  close(): Promise<void>;
+}
