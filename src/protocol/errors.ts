@@ -95,9 +95,13 @@ export function connectError(
     });
   }
   if (e.errno === ER_DBACCESS_DENIED_ERROR || e.errno === ER_SPECIFIC_ACCESS_DENIED_ERROR) {
-    return new BinlakeError('BLK_S1003', `${where}: ${e.sqlMessage ?? e.message}`, {
-      remedy: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '<user>'@'<host>'",
-    });
+    return new BinlakeError(
+      'BLK_S1003',
+      `the source user ${where} lacks a privilege: ${e.sqlMessage ?? e.message}`,
+      {
+        remedy: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '<user>'@'<host>'",
+      },
+    );
   }
   if (e.code === 'HANDSHAKE_NO_SSL_SUPPORT' || /ssl|tls|certificate/i.test(e.message ?? '')) {
     return new BinlakeError(
@@ -108,6 +112,12 @@ export function connectError(
         cause: error,
       },
     );
+  }
+  if (typeof e.errno === 'number' && e.sqlMessage !== undefined) {
+    return new BinlakeError('BLK_S1101', `setting up replication on ${where} failed: ${e.sqlMessage}`, {
+      details: { serverCode: e.errno },
+      cause: error,
+    });
   }
   return new BinlakeError(
     'BLK_S1001',

@@ -335,8 +335,14 @@ class LiveStream implements ReplicationStream {
         this.nextPosition = target.position;
         this.positionKnown = true;
       }
-    } else if (type === HEARTBEAT_EVENT || type === HEARTBEAT_V2_EVENT || logPos === 0 || artificial) {
+    } else if (type === HEARTBEAT_EVENT || type === HEARTBEAT_V2_EVENT || logPos === 0) {
       if (type === FORMAT_DESCRIPTION_EVENT) this.noteFormat(bytes);
+    } else if (artificial) {
+      // MariaDB, after a GTID start: a fake GTID_LIST whose log_pos is where the first event
+      // it will send starts (`sql/sql_repl.cc`, the skipped groups lie before it).
+      this.nextPosition = logPos;
+      this.positionKnown = true;
+      position = logPos;
     } else {
       if (type === FORMAT_DESCRIPTION_EVENT) this.noteFormat(bytes);
       if (logPos >= size) position = logPos - size;

@@ -67,7 +67,8 @@ export async function readBinlogEnd(conn: mysql.Connection): Promise<{ file: str
   let rows: mysql.RowDataPacket[];
   try {
     [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
-  } catch {
+  } catch (error) {
+    if ((error as { errno?: number }).errno !== 1064) throw error; // ER_PARSE_ERROR: MySQL 8.4 renamed it
     [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW BINARY LOG STATUS');
   }
   const row = rows[0];

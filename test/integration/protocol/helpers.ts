@@ -14,6 +14,9 @@ export const T = {
   XID: 16,
   TABLE_MAP: 19,
   HEARTBEAT: 27,
+  WRITE_ROWS_V1: 23,
+  UPDATE_ROWS_V1: 24,
+  DELETE_ROWS_V1: 25,
   WRITE_ROWS: 30,
   UPDATE_ROWS: 31,
   DELETE_ROWS: 32,
@@ -109,3 +112,6 @@ export function assertContiguous(events: Seen[]): void {
     }
   }
 }
+
+export const isWrite = (e: Seen) => e.type === T.WRITE_ROWS || e.type === T.WRITE_ROWS_V1;
+export const isUpdate = (e: Seen) => e.type === T.UPDATE_ROWS || e.type === T.UPDATE_ROWS_V1;
