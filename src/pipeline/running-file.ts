@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
  * While `binlake sync` runs it owns the DuckDB file (one writer per file), so it writes
@@ -48,4 +48,27 @@ export function findRunningSync(warehousePath: string): RunningInfo | null {
   const info = readRunningFile(warehousePath);
   if (!info || info.pid === process.pid || !isAlive(info.pid)) return null;
   return info;
+}
+
+/**
+ * The last status a sync wrote (`<warehouse>.binlake-status.json`), so `binlake status` can tell
+ * Failed-with-reason or Paused after the process is gone. The checkpoint in the warehouse stays
+ * the authority on where the task stands.
+ */
+export function statusFilePath(warehousePath: string): string {
+  return `${warehousePath}.binlake-status.json`;
+}
+
+export function writeStatusFile(warehousePath: string, status: unknown): void {
+  const file = statusFilePath(warehousePath);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+export function readStatusFile<T>(warehousePath: string): T | null {
+  try {
+    return JSON.parse(readFileSync(statusFilePath(warehousePath), 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }

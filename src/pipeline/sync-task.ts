@@ -93,6 +93,15 @@ export class SyncTask {
     this.stopController.abort();
   }
 
+  /** Runs `work` on the open sink in the write queue (API merges wait for the batch in flight). */
+  async withSink<T>(work: (sink: Sink) => Promise<T>): Promise<T> {
+    return await this.writer.run(async () => {
+      if (!this.sink)
+        throw new BinlakeError('BLK_T6003', 'the task has no open warehouse yet; try again in a moment');
+      return await work(this.sink);
+    });
+  }
+
   get log(): Logger {
     return this.options.logger;
   }

@@ -1,18 +1,73 @@
-import { action, configFrom } from '../run-command.js';
+import { callApi } from '../../pipeline/api-server.js';
+import { type VerifyReport, verifyService } from '../../pipeline/verify-service.js';
+import { action, configFrom, EXIT, UsageError } from '../run-command.js';
+import { withWarehouse } from '../warehouse-access.js';
 import type { RegisterCommand } from './types.js';
+
+interface VerifyOptions {
+  config: string;
+  table?: string;
+  at?: string;
+  limit: string;
+  json?: boolean;
+}
 
 export const registerVerify: RegisterCommand = (program, setExit) => {
   program
     .command('verify')
-    .description('compare source tables with their merged copies (counts, chunk checksums, differing keys)')
+    .description(
+      'compare the source tables with their merged copies (counts, bucket checksums, differing keys)',
+    )
     .requiredOption('-c, --config <file>', 'task config (YAML or JSON)')
     .option('-t, --table <target>', 'only this target table')
-    .option('--at <epochSeconds>', 'compare with the merge at this second instead of the checkpoint')
+    .option(
+      '--at <epochSeconds>',
+      'compare the source now with the merge at this second (default: every committed change)',
+    )
     .option('--limit <n>', 'print at most n differing keys per table', '10')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nIt compares the source as it is now with the merge of <t>_base + <t>_log, value by value in canonical\n' +
+        'text form, so it needs a quiet source for an exact answer (it waits for a running sync to apply the\n' +
+        'binlog end and holds its writes while reading). Exit 0 equal, 1 different, 2 error.',
+    )
     .action(
-      action(setExit, async (options: { config: string }) => {
-        configFrom(options);
-        throw new Error('verify is not built yet');
+      action(setExit, async (options: VerifyOptions) => {
+        const config = configFrom(options);
+        if (options.at !== undefined && !/^\d+$/.test(options.at))
+          throw new UsageError('--at must be whole epoch seconds');
+        if (!/^\d+$/.test(options.limit)) throw new UsageError('--limit must be a whole number');
+        const request = {
+          table: options.table,
+          at: options.at ? Number(options.at) : undefined,
+          limit: Number(options.limit),
+        };
+        const report = await withWarehouse<VerifyReport>(
+          config,
+          (info) => callApi<VerifyReport>(info, 'POST', '/verify', request),
+          (sink) => verifyService(config, { kind: 'file', sink }, request),
+        );
+        process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+        return report.equal ? EXIT.ok : EXIT.failed;
       }),
     );
 };
+
+function formatReport(report: VerifyReport): string {
+  const lines: string[] = [];
+  for (const t of report.tables) {
+    lines.push(
+      `${t.equal ? 'EQUAL    ' : 'DIFFERENT'} ${t.source} → ${t.target}: source ${t.sourceRows} rows, merged ${t.destinationRows} rows` +
+        (t.equal ? '' : `, ${t.mismatchedBuckets} of 256 buckets differ`),
+    );
+    for (const d of t.differences) {
+      lines.push(`  key (${d.key.join(', ')})`);
+      lines.push(`    source:      ${d.source ? d.source.join(' | ') : '(missing)'}`);
+      lines.push(`    destination: ${d.destination ? d.destination.join(' | ') : '(missing)'}`);
+    }
+  }
+  if (report.note) lines.push(`note: ${report.note}`);
+  lines.push(report.equal ? 'verify: equal' : 'verify: DIFFERENT');
+  return `${lines.join('\n')}\n`;
+}
