@@ -11,7 +11,9 @@ function encodeValue(value: Value): JsonCell {
   if (value === null || typeof value === 'string') return value;
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (typeof value === 'number') {
-    return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(value) };
+    return Number.isFinite(value) && !Object.is(value, -0)
+      ? value
+      : { $number: Object.is(value, -0) ? '-0' : String(value) };
   }
   return { $hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex') };
 }

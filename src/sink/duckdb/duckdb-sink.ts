@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
+  BIGINT,
   type DuckDBAppender,
   type DuckDBConnection,
   DuckDBInstance,
@@ -49,6 +50,16 @@ export interface LogRecord {
   afterFlag: 'Y' | 'N';
   partitions: Partial<Record<PartitionColumn, string>>;
   row: Row;
+}
+
+/** An ADD COLUMN default still to be written into the rows that existed before the DDL. */
+interface BackFill {
+  target: string;
+  column: string;
+  value: DuckDBValue;
+  storage: DuckDbStorage;
+  /** `_log` rows with a smaller record_id existed before the DDL. */
+  logBefore: bigint;
 }
 
 /** How a physical column of a destination table is filled. */
@@ -511,6 +522,7 @@ export class DuckDbSink implements Sink {
         for (const s of this.states.values()) bySource.set(tableId(s.source), { ...s });
         const pending = new Map<TableState, { rows: Row[]; metas: Value[][] }>();
         const changed = new Set<TableState>();
+        const fills: BackFill[] = [];
         const flush = async (state: TableState) => {
           const p = pending.get(state);
           if (!p) return;
@@ -545,11 +557,13 @@ export class DuckDbSink implements Sink {
             const state = this.stateBySource(schemaChange.table, bySource);
             if (!state) continue;
             await flush(state);
-            await this.addColumn(state, schemaChange);
+            const fill = await this.addColumn(state, schemaChange, recordId);
+            if (fill) fills.push(fill);
             changed.add(state);
           }
         }
         for (const state of [...pending.keys()]) await flush(state);
+        for (const fill of fills) await this.backFill(fill);
         for (const state of changed) await this.writeState(state);
         await this.writeCheckpoint(batch.checkpoint);
         for (const state of changed) this.states.set(state.target, state);
@@ -558,11 +572,17 @@ export class DuckDbSink implements Sink {
     );
   }
 
-  /** ALTER both tables, back-fill existing rows with the default (bound, not pasted), update `state.schema`. */
+  /**
+   * ALTER both tables (the column is appended physically last) and update `state.schema`. The
+   * back-fill of existing rows with the default is returned, to run once the batch's appends and
+   * ALTERs are done: DuckDB refuses to commit a transaction that UPDATEs a table and then ALTERs
+   * it again, and a DEFAULT clause could only paste the value into the SQL.
+   */
   private async addColumn(
     state: TableState,
     change: Extract<SchemaChange, { kind: 'add-column' }>,
-  ): Promise<void> {
+    nextRecordId: bigint,
+  ): Promise<BackFill | null> {
     const column: ColumnSchema = change.column;
     const storage = duckDbStorage(column);
     const name = destinationName(column.name, state.columnRenames);
@@ -592,16 +612,28 @@ export class DuckDbSink implements Sink {
     for (const kind of ['base', 'log'] as const) {
       const table = quoteIdent(`${state.target}_${kind}`);
       await this.connection.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(name)} ${storage.sql}`);
-      if (value !== null) {
-        await this.connection.run(
-          `UPDATE ${table} SET ${quoteIdent(name)} = $1`,
-          [value],
-          [duckDbType(storage)],
-        );
-      }
       this.layouts.delete(`${state.target}_${kind}`);
     }
     state.schema = change.schemaAfter;
+    return value === null
+      ? null
+      : { target: state.target, column: name, value, storage, logBefore: nextRecordId };
+  }
+
+  /** Existing rows get the ADD COLUMN default: all of `_base`, the `_log` rows numbered before the DDL. */
+  private async backFill(fill: BackFill): Promise<void> {
+    const col = quoteIdent(fill.column);
+    const type = duckDbType(fill.storage);
+    await this.connection.run(
+      `UPDATE ${quoteIdent(`${fill.target}_base`)} SET ${col} = $1`,
+      [fill.value],
+      [type],
+    );
+    await this.connection.run(
+      `UPDATE ${quoteIdent(`${fill.target}_log`)} SET ${col} = $1 WHERE ${quoteIdent(logColumnNames(this.naming).recordId)} < $2`,
+      [fill.value, fill.logBefore],
+      [type, BIGINT],
+    );
   }
 
   saveCheckpoint(checkpoint: Checkpoint): Promise<void> {

@@ -1,0 +1,393 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChangeBatch, SchemaChange, SourceTransaction } from '../../../src/core/change-event.js';
+import { isBinlakeError } from '../../../src/core/errors.js';
+import type { TableSchema } from '../../../src/core/table-schema.js';
+import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
+import { checkpoint, col, schema, target, tempDir } from './helpers.js';
+
+const ref = { database: 'shop', table: 'orders' };
+const ORDERS = schema(
+  'orders',
+  [col('id', 'int', { nullable: false }), col('sku', 'varchar', { length: 20 }), col('qty', 'bigint')],
+  ['id'],
+);
+
+function txn(
+  timestamp: number,
+  changes: SourceTransaction['changes'],
+  schemaChanges: SchemaChange[] = [],
+): SourceTransaction {
+  return {
+    timestamp,
+    changes,
+    schemaChanges,
+    end: { file: 'mysql-bin.000001', position: timestamp },
+    gtid: null,
+  };
+}
+
+function batch(first: bigint, transactions: SourceTransaction[], position = 1000): ChangeBatch {
+  const n = transactions.reduce((sum, t) => sum + t.changes.length, 0);
+  return {
+    firstRecordId: first,
+    transactions,
+    checkpoint: checkpoint(first + BigInt(n), position, transactions.at(-1)?.timestamp ?? 0),
+  };
+}
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isBinlakeError(error), String(error)).toBe(true);
+    expect((error as { code: string }).code).toBe(code);
+    return error as Error;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('DuckDbSink', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let sink: DuckDbSink;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    sink = await DuckDbSink.create({
+      path: tmp.file(),
+      partitions: [
+        'modifytime_minute',
+        'modifytime_year',
+        'modifytime_month',
+        'modifytime_day',
+        'modifytime_hour',
+      ],
+    });
+    await sink.ensureTables([target(ORDERS)], {});
+  });
+  afterEach(async () => {
+    await sink.close();
+    tmp.cleanup();
+  });
+
+  it('numbers records from firstRecordId, one per change, an UPDATE pair sharing it', async () => {
+    // 2024-03-05T07:08:09Z
+    const t = Date.UTC(2024, 2, 5, 7, 8, 9) / 1000;
+    await sink.commitBatch(
+      batch(10n, [
+        txn(t, [
+          { op: 'I', table: ref, after: [1, 'a', 5n] },
+          { op: 'U', table: ref, before: [1, 'a', 5n], after: [1, 'a', 6n] },
+        ]),
+        txn(t + 1, [{ op: 'D', table: ref, before: [1, 'a', 6n] }]),
+      ]),
+    );
+    const log = await sink.readLog('orders');
+    expect(
+      log.map((r) => [r.recordId, r.operationFlag, r.utcTimestamp, r.beforeFlag, r.afterFlag, r.row]),
+    ).toEqual([
+      [10n, 'I', t, 'N', 'Y', [1, 'a', 5n]],
+      [11n, 'U', t, 'Y', 'N', [1, 'a', 5n]],
+      [11n, 'U', t, 'N', 'Y', [1, 'a', 6n]],
+      [12n, 'D', t + 1, 'Y', 'N', [1, 'a', 6n]],
+    ]);
+    expect(log[0].partitions).toEqual({
+      modifytime_year: '2024',
+      modifytime_month: '03',
+      modifytime_day: '05',
+      modifytime_hour: '07',
+      modifytime_minute: '08',
+    });
+    const columns = await sink.sqlRows(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'orders_log' ORDER BY ordinal_position`,
+    );
+    expect(columns.map((r) => r[0])).toEqual([
+      'record_id',
+      'operation_flag',
+      'utc_timestamp',
+      'before_flag',
+      'after_flag',
+      'id',
+      'sku',
+      'qty',
+      'modifytime_year',
+      'modifytime_month',
+      'modifytime_day',
+      'modifytime_hour',
+      'modifytime_minute',
+    ]);
+    expect((await sink.readState()).checkpoint).toEqual(checkpoint(13n, 1000, t + 1));
+  });
+
+  it('stores checkpoint, cursor and table state, and reads them back after reopening', async () => {
+    await sink.saveCheckpoint({
+      file: 'mysql-bin.000042',
+      position: 4_000_000_123,
+      gtid: '0-1-77,1-2-3',
+      nextRecordId: 9_007_199_254_740_993n,
+      lastEventTimestamp: 1_700_000_001,
+    });
+    const cursor = [18446744073709551615n, new Uint8Array([0, 1, 0]), 'é', -0, null];
+    await sink.appendBaseChunk('orders', [[1, 'a', 1n]], { cursor, rowsTotal: 10 });
+    await sink.appendBaseChunk('orders', [[2, 'b', 2n]], { cursor: [2] });
+    await sink.close();
+    sink = await DuckDbSink.create({ path: tmp.file() });
+    const state = await sink.readState();
+    expect(state.checkpoint).toEqual({
+      file: 'mysql-bin.000042',
+      position: 4_000_000_123,
+      gtid: '0-1-77,1-2-3',
+      nextRecordId: 9_007_199_254_740_993n,
+      lastEventTimestamp: 1_700_000_001,
+    });
+    expect(state.tables).toEqual([
+      {
+        source: ref,
+        target: 'orders',
+        phase: 'full',
+        schema: ORDERS,
+        columnRenames: {},
+        rowsCopied: 2,
+        rowsTotal: 10,
+        cursor: [2],
+        consistentFrom: null,
+      },
+    ]);
+    await sink.finishFullSync('orders', 1_700_000_100);
+    expect((await sink.readState()).tables[0]).toMatchObject({
+      phase: 'incremental',
+      consistentFrom: 1_700_000_100,
+    });
+    // ensureTables keeps existing state; resetState forgets it
+    await sink.ensureTables([target(ORDERS)], {});
+    expect((await sink.readState()).tables[0]).toMatchObject({ phase: 'incremental', rowsCopied: 2 });
+    await sink.ensureTables([target(ORDERS)], { resetState: true });
+    const reset = await sink.readState();
+    expect(reset.checkpoint).toBeNull();
+    expect(reset.tables[0]).toMatchObject({
+      phase: 'pending',
+      rowsCopied: 0,
+      cursor: null,
+      consistentFrom: null,
+    });
+  });
+
+  it('keeps the cursor lossless through JSON', async () => {
+    const cursor = [18446744073709551615n, new Uint8Array([0, 1, 0]), 'é', -0, null, 1.5];
+    await sink.appendBaseChunk('orders', [], { cursor });
+    const [state] = (await sink.readState()).tables;
+    expect(state.cursor).toEqual(cursor);
+    expect(Object.is(state.cursor?.[3], -0)).toBe(true);
+  });
+
+  it('a base chunk that fails mid-way stores no row and keeps the old cursor', async () => {
+    await sink.appendBaseChunk('orders', [[1, 'a', 1n]], { cursor: [1], rowsTotal: 5 });
+    const rows = Array.from({ length: 5000 }, (_, i) => [i + 2, `s${i}`, BigInt(i)]);
+    rows[4000] = [4002, 'bad', 'not a bigint'];
+    await rejects(sink.appendBaseChunk('orders', rows, { cursor: [5001] }), 'BLK_D4007');
+    expect(await sink.readRows('orders')).toEqual([[1, 'a', 1n]]);
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 1, cursor: [1], rowsTotal: 5 });
+    // an out-of-range integer fails the same way
+    await rejects(sink.appendBaseChunk('orders', [[2 ** 31, 'x', 1n]], { cursor: [9] }), 'BLK_D4007');
+    // a row of the wrong width too
+    await rejects(sink.appendBaseChunk('orders', [[2, 'x']], { cursor: [9] }), 'BLK_D4005');
+    // and the sink still works afterwards
+    await sink.appendBaseChunk('orders', [[2, 'b', 2n]], { cursor: [2] });
+    expect(await sink.readRows('orders')).toEqual([
+      [1, 'a', 1n],
+      [2, 'b', 2n],
+    ]);
+  });
+
+  it('a batch that fails mid-way stores no log row, no ADD COLUMN and keeps the old checkpoint', async () => {
+    await sink.commitBatch(batch(1n, [txn(100, [{ op: 'I', table: ref, after: [1, 'a', 1n] }])], 50));
+    const added = col('note', 'varchar', { length: 10 });
+    const after: TableSchema = { ...ORDERS, columns: [...ORDERS.columns, added] };
+    const bad = batch(
+      2n,
+      [
+        txn(101, [{ op: 'I', table: ref, after: [2, 'b', 2n] }]),
+        txn(102, [], [addColumn(after, 3, 'n/a')]),
+        txn(103, [{ op: 'I', table: ref, after: [3, 'c', 3n, 123] }]),
+      ],
+      60,
+    );
+    await rejects(sink.commitBatch(bad), 'BLK_D4007');
+    const state = await sink.readState();
+    expect(state.checkpoint).toEqual(checkpoint(2n, 50, 100));
+    expect(state.tables[0].schema).toEqual(ORDERS);
+    expect((await sink.readLog('orders')).map((r) => r.row)).toEqual([[1, 'a', 1n]]);
+    const columns = await sink.sqlRows(
+      `SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders_base'`,
+    );
+    expect(columns[0][0]).toBe(3n);
+    // an unknown table, a checkpoint that does not match, a replayed batch: refused, nothing stored
+    await rejects(
+      sink.commitBatch(
+        batch(2n, [txn(101, [{ op: 'I', table: { database: 'x', table: 'y' }, after: [1] }])]),
+      ),
+      'BLK_D4005',
+    );
+    await rejects(sink.commitBatch({ ...batch(2n, []), checkpoint: checkpoint(5n) }), 'BLK_D4005');
+    await rejects(
+      sink.commitBatch(batch(1n, [txn(101, [{ op: 'I', table: ref, after: [9, 'z', 9n] }])])),
+      'BLK_D4005',
+    );
+    expect((await sink.readLog('orders')).length).toBe(1);
+  });
+
+  it('applies ADD COLUMN at the end, FIRST and AFTER with defaults; later appends line up', async () => {
+    await sink.appendBaseChunk(
+      'orders',
+      [
+        [1, 'a', 1n],
+        [2, 'b', 2n],
+      ],
+      { cursor: [2] },
+    );
+    await sink.commitBatch(batch(1n, [txn(100, [{ op: 'I', table: ref, after: [3, 'c', 3n] }])]));
+    const s1: TableSchema = {
+      ...ORDERS,
+      columns: [...ORDERS.columns, col('price', 'decimal', { length: 10, scale: 2 })],
+    };
+    const s2: TableSchema = { ...s1, columns: [col('flag', 'tinyint', { unsigned: true }), ...s1.columns] };
+    const s3: TableSchema = {
+      ...s2,
+      columns: [...s2.columns.slice(0, 2), col('tag', 'blob'), ...s2.columns.slice(2)],
+    };
+    await sink.commitBatch(
+      batch(2n, [
+        txn(101, [], [addColumn(s1, 3, '9.50')]),
+        txn(102, [{ op: 'U', table: ref, before: [3, 'c', 3n, '9.50'], after: [3, 'c', 4n, '1.25'] }]),
+        txn(103, [], [addColumn(s2, 0, 7)]),
+        txn(104, [{ op: 'I', table: ref, after: [1, 4, 'd', 4n, null] }]),
+        txn(105, [], [addColumn(s3, 2, new Uint8Array([0, 9]))]),
+        txn(106, [{ op: 'I', table: ref, after: [0, 5, new Uint8Array([5]), 'e', 5n, '0.01'] }]),
+      ]),
+    );
+    await sink.appendBaseChunk('orders', [[2, 6, null, 'f', 6n, '6.00']], { cursor: [6] });
+    const state = (await sink.readState()).tables[0];
+    expect(state.schema).toEqual(s3);
+    const tag = new Uint8Array([0, 9]);
+    expect(await sink.readRows('orders')).toEqual([
+      [7, 1, tag, 'a', 1n, '9.50'],
+      [7, 2, tag, 'b', 2n, '9.50'],
+      [2, 6, null, 'f', 6n, '6.00'],
+    ]);
+    const log = await sink.readLog('orders');
+    expect(log.map((r) => [r.recordId, r.row])).toEqual([
+      [1n, [7, 3, tag, 'c', 3n, '9.50']],
+      [2n, [7, 3, tag, 'c', 3n, '9.50']],
+      [2n, [7, 3, tag, 'c', 4n, '1.25']],
+      [3n, [1, 4, tag, 'd', 4n, null]],
+      [4n, [0, 5, new Uint8Array([5]), 'e', 5n, '0.01']],
+    ]);
+    // DuckDB appends the new columns at the end; the physical order differs from the schema's
+    const physical = await sink.sqlRows(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'orders_base' ORDER BY ordinal_position`,
+    );
+    expect(physical.map((r) => r[0])).toEqual(['id', 'sku', 'qty', 'price', 'flag', 'tag']);
+  });
+
+  it('reports existing targets and refuses a column named like an additional column', async () => {
+    expect(await sink.existingTargets(['orders', 'ORDERS', 'missing'])).toEqual([
+      'orders_base',
+      'orders_log',
+    ]);
+    const bad = schema('t', [col('id', 'int'), col('Record_ID', 'int')], ['id']);
+    await rejects(sink.ensureTables([target(bad)], {}), 'BLK_D4006');
+    const renamed = target(bad, 't', { Record_ID: 'source_record_id' });
+    await sink.ensureTables([renamed], {});
+    expect(await sink.existingTargets(['t'])).toEqual(['t_base', 't_log']);
+  });
+
+  it('refuses an ADD COLUMN whose name clashes, leaving nothing changed', async () => {
+    const s1: TableSchema = { ...ORDERS, columns: [...ORDERS.columns, col('modifytime_hour', 'int')] };
+    await rejects(sink.commitBatch(batch(1n, [txn(1, [], [addColumn(s1, 3, null)])])), 'BLK_D4006');
+    expect((await sink.readState()).tables[0].schema).toEqual(ORDERS);
+  });
+});
+
+describe('DuckDbSink with hostile identifiers and naming: new', () => {
+  it('quotes every identifier and bind every value', async () => {
+    const tmp = tempDir();
+    const names = ['select', 'a "quoted" col', 'back`tick', 'spa ce', 'ünï😀', "o'clock", 'record_id'];
+    const s = schema(
+      'we"ird`ta ble',
+      names.map((n, i) => col(n, i === 0 ? 'int' : 'varchar', { nullable: i !== 0 })),
+      ['select', 'a "quoted" col'],
+      'd"b',
+    );
+    const sink = await DuckDbSink.create({
+      path: tmp.file('it\'s "here".duckdb'),
+      naming: 'new',
+      partitions: ['modifytime_day'],
+    });
+    try {
+      const t = target(s, 'tar"get`; DROP TABLE x; --', { "o'clock": 'o"clock', ünï: 'unused' });
+      await sink.ensureTables([t], {});
+      const row = [1, "'); DROP TABLE x; --", 'b', 'c', 'd', "e'", 'f'];
+      await sink.appendBaseChunk(t.target, [row], { cursor: [1, "'); DROP TABLE x; --"] });
+      const r = { database: 'd"b', table: 'we"ird`ta ble' };
+      const s2: TableSchema = { ...s, columns: [col('new "one"', 'varchar'), ...s.columns] };
+      await sink.commitBatch(
+        batch(1n, [
+          txn(10, [{ op: 'U', table: r, before: row, after: [2, ...row.slice(1)] }]),
+          txn(11, [], [addColumn(s2, 0, "de'fault", r)]),
+          txn(12, [{ op: 'I', table: r, after: ['n', 3, ...row.slice(1)] }]),
+        ]),
+      );
+      await sink.finishFullSync(t.target, 5);
+      expect(await sink.readRows(t.target)).toEqual([["de'fault", ...row]]);
+      const log = await sink.readLog(t.target);
+      expect(log.map((l) => [l.recordId, l.operationFlag, l.row[1]])).toEqual([
+        [1n, 'U', 1],
+        [1n, 'U', 2],
+        [2n, 'I', 3],
+      ]);
+      const cols = await sink.sqlRows(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position LIMIT 6`,
+        [`${t.target}_log`],
+      );
+      expect(cols.map((c) => c[0])).toEqual([
+        'new_dts_sync_record_id',
+        'new_dts_sync_operation_flag',
+        'new_dts_sync_utc_timestamp',
+        'new_dts_sync_before_flag',
+        'new_dts_sync_after_flag',
+        'select',
+      ]);
+      expect(await sink.mergeAsOf(t.target, 100, 'in"to')).toBe(2);
+      // the UPDATE changed the key (1 → 2): the old key is gone, the after image got the ADD COLUMN default
+      expect(await sink.readRows(t.target, 'in"to')).toEqual([
+        ["de'fault", 2, ...row.slice(1)],
+        ['n', 3, ...row.slice(1)],
+      ]);
+      expect(await sink.existingTargets(['x'])).toEqual([]);
+    } finally {
+      await sink.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+function addColumn(
+  schemaAfter: TableSchema,
+  position: number,
+  defaultValue: SchemaChange extends infer C
+    ? C extends { kind: 'add-column'; defaultValue: infer V }
+      ? V
+      : never
+    : never,
+  table = ref,
+): SchemaChange {
+  const column = schemaAfter.columns[position];
+  return {
+    kind: 'add-column',
+    table,
+    column,
+    position,
+    defaultValue,
+    schemaAfter,
+    sql: `ALTER TABLE … ADD COLUMN ${column.name}`,
+  };
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ColumnSchema } from '../../../src/core/table-schema.js';
+import { COLUMN_KINDS } from '../../../src/core/table-schema.js';
+import type { Row } from '../../../src/core/values.js';
+import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
+import { checkpoint, col, schema, target, tempDir } from './helpers.js';
+
+/** Every ColumnKind (signed and unsigned where it matters) and the exact DuckDB type it must get. */
+const COLUMNS: [ColumnSchema, string][] = [
+  [col('id', 'int', { nullable: false }), 'INTEGER'],
+  [col('ti', 'tinyint'), 'TINYINT'],
+  [col('tiu', 'tinyint', { unsigned: true }), 'UTINYINT'],
+  [col('si', 'smallint'), 'SMALLINT'],
+  [col('siu', 'smallint', { unsigned: true }), 'USMALLINT'],
+  [col('mi', 'mediumint'), 'INTEGER'],
+  [col('miu', 'mediumint', { unsigned: true }), 'UINTEGER'],
+  [col('iu', 'int', { unsigned: true }), 'UINTEGER'],
+  [col('bi', 'bigint'), 'BIGINT'],
+  [col('biu', 'bigint', { unsigned: true }), 'UBIGINT'],
+  [col('f', 'float'), 'FLOAT'],
+  [col('d', 'double'), 'DOUBLE'],
+  [col('dec38', 'decimal', { length: 38, scale: 10 }), 'DECIMAL(38,10)'],
+  [col('dec65', 'decimal', { length: 65, scale: 30 }), 'VARCHAR'],
+  [col('dec52', 'decimal', { length: 5, scale: 2, unsigned: true }), 'DECIMAL(5,2)'],
+  [col('b', 'bit', { length: 64 }), 'UBIGINT'],
+  [col('y', 'year'), 'USMALLINT'],
+  [col('dt', 'date'), 'VARCHAR'],
+  [col('tm', 'time', { fsp: 6 }), 'VARCHAR'],
+  [col('dtm', 'datetime', { fsp: 3 }), 'VARCHAR'],
+  [col('ts', 'timestamp', { fsp: 0 }), 'VARCHAR'],
+  [col('c', 'char', { length: 10 }), 'VARCHAR'],
+  [col('cb', 'char', { length: 4, charset: 'binary' }), 'BLOB'],
+  [col('vc', 'varchar', { length: 100 }), 'VARCHAR'],
+  [col('tx', 'text'), 'VARCHAR'],
+  [col('bn', 'binary', { length: 4 }), 'BLOB'],
+  [col('vb', 'varbinary', { length: 10 }), 'BLOB'],
+  [col('bl', 'blob'), 'BLOB'],
+  [col('en', 'enum', { members: ['a', 'b'] }), 'VARCHAR'],
+  [col('st', 'set', { members: ['x', 'y'] }), 'VARCHAR'],
+  [col('js', 'json'), 'VARCHAR'],
+  [col('geo', 'geometry'), 'BLOB'],
+];
+
+const S = schema(
+  'every_type',
+  COLUMNS.map(([c]) => c),
+  ['id'],
+);
+
+/** Two rows with the edge values of every canonical Value kind, one row of NULLs. */
+const ROWS: Row[] = [
+  [
+    1,
+    -128,
+    255,
+    -32768,
+    65535,
+    -8388608,
+    16777215,
+    4294967295,
+    -9223372036854775808n,
+    18446744073709551615n,
+    Math.fround(0.1),
+    0.1,
+    '-1234567890123456789012345678.0123456789',
+    '-12345678901234567890123456789012345.012345678901234567890123456789',
+    '999.99',
+    18446744073709551615n,
+    2155,
+    '0000-00-00',
+    '-838:59:59.000000',
+    '2020-00-15 00:00:00.000',
+    '1970-01-01 00:00:01',
+    '😀 ünï',
+    new Uint8Array([0, 0, 1, 0]),
+    'x\u0000y',
+    'long text 🎉'.repeat(50),
+    new Uint8Array([0, 0, 0, 0]),
+    new Uint8Array([]),
+    new Uint8Array([0, 255, 0, 1, 0]),
+    'b',
+    'x,y',
+    '{"a": [1, 2.50, "🙂"]}',
+    new Uint8Array([0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 240, 63, 0, 0, 0, 0, 0, 0, 0, 64]),
+  ],
+  [
+    2,
+    127,
+    0,
+    32767,
+    0,
+    8388607,
+    0,
+    0,
+    9223372036854775807n,
+    0n,
+    Math.fround(3.4028234663852886e38),
+    -1.7976931348623157e308,
+    '0.0000000001',
+    '0.000000000000000000000000000001',
+    '0.00',
+    1n,
+    0,
+    '2024-02-29',
+    '838:59:59.999999',
+    '9999-12-31 23:59:59.999',
+    '2038-01-19 03:14:07',
+    '',
+    new Uint8Array([255, 255, 255, 255]),
+    '',
+    '',
+    new Uint8Array([1, 2, 3, 4]),
+    new Uint8Array([0]),
+    new Uint8Array(70_000).fill(7),
+    'a',
+    '',
+    'null',
+    new Uint8Array([1]),
+  ],
+  [3, ...COLUMNS.slice(1).map(() => null)],
+];
+
+describe('DuckDB type mapping and value round trip', () => {
+  const tmp = tempDir();
+  let sink: DuckDbSink;
+
+  beforeAll(async () => {
+    sink = await DuckDbSink.create({ path: tmp.file(), partitions: ['modifytime_year'] });
+    await sink.ensureTables([target(S)], {});
+  });
+  afterAll(async () => {
+    await sink.close();
+    tmp.cleanup();
+  });
+
+  it('covers every ColumnKind', () => {
+    expect(new Set(COLUMNS.map(([c]) => c.kind))).toEqual(new Set(COLUMN_KINDS));
+  });
+
+  it('creates _base and _log with the exact DuckDB types', async () => {
+    for (const table of ['every_type_base', 'every_type_log']) {
+      const rows = await sink.sqlRows(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
+        [table],
+      );
+      const types = rows.map((r) => [r[0], r[1]]);
+      const source = COLUMNS.map(([c, t]) => [c.name, t]);
+      if (table.endsWith('_base')) expect(types).toEqual(source);
+      else
+        expect(types).toEqual([
+          ['record_id', 'BIGINT'],
+          ['operation_flag', 'VARCHAR'],
+          ['utc_timestamp', 'BIGINT'],
+          ['before_flag', 'VARCHAR'],
+          ['after_flag', 'VARCHAR'],
+          ...source,
+          ['modifytime_year', 'VARCHAR'],
+        ]);
+    }
+  });
+
+  it('round-trips every canonical Value through appendBaseChunk', async () => {
+    await sink.appendBaseChunk('every_type', ROWS, { cursor: [3], rowsTotal: 3 });
+    expect(await sink.readRows('every_type')).toEqual(ROWS);
+  });
+
+  it('round-trips every canonical Value through commitBatch (_log)', async () => {
+    const ref = { database: 'shop', table: 'every_type' };
+    await sink.commitBatch({
+      firstRecordId: 1n,
+      checkpoint: checkpoint(4n, 100, 1_700_000_000),
+      transactions: [
+        {
+          timestamp: 1_700_000_000,
+          end: { file: 'mysql-bin.000001', position: 100 },
+          gtid: null,
+          schemaChanges: [],
+          changes: [
+            { op: 'I', table: ref, after: ROWS[0] },
+            { op: 'U', table: ref, before: ROWS[0], after: ROWS[1] },
+            { op: 'D', table: ref, before: ROWS[2] },
+          ],
+        },
+      ],
+    });
+    const log = await sink.readLog('every_type');
+    expect(log.map((r) => r.row)).toEqual([ROWS[0], ROWS[0], ROWS[1], ROWS[2]]);
+    expect(log.map((r) => r.partitions)).toEqual(Array(4).fill({ modifytime_year: '2023' }));
+  });
+
+  it('stores FLOAT as the exact float32 and reads DECIMAL back with exactly s decimals', async () => {
+    const rows = await sink.sqlRows(
+      `SELECT CAST(f AS DOUBLE), CAST(dec38 AS VARCHAR), dec65 FROM every_type_base WHERE id = 1`,
+    );
+    expect(rows[0][0]).toBe(Math.fround(0.1));
+    expect(rows[0][1]).toBe('-1234567890123456789012345678.0123456789');
+    expect(rows[0][2]).toBe('-12345678901234567890123456789012345.012345678901234567890123456789');
+  });
+});
