@@ -283,6 +283,11 @@ class LiveStream implements ReplicationStream {
       return;
     }
     if (first === 0xfe && payload.length < 9) {
+      if (!this.options.stopAtEnd) {
+        // A blocking dump only ends when the server stops it (shutdown, KILL): a drop.
+        if (this.socket) this.dropped(this.socket, new Error('the source ended the binlog dump'));
+        return;
+      }
       this.ended = true;
       this.detachSocket();
       this.wake();

@@ -94,7 +94,10 @@ export function assertContiguous(events: Seen[]): void {
   let expectPosition = 0;
   for (const e of events.filter(isStored)) {
     if (expectFile !== null) {
-      if (e.file !== expectFile || e.position !== expectPosition) {
+      // A file also ends without a ROTATE when the server stops (its STOP event is not sent
+      // to replicas); the next file then starts at 4.
+      const restarted = e.file > expectFile && e.position === 4;
+      if (!restarted && (e.file !== expectFile || e.position !== expectPosition)) {
         throw new Error(
           `gap or repeat: expected ${expectFile}:${expectPosition}, got ${e.file}:${e.position} (type ${e.type})`,
         );
@@ -103,8 +106,6 @@ export function assertContiguous(events: Seen[]): void {
     if (e.logPos !== e.position + e.size)
       throw new Error(`event at ${e.file}:${e.position} has log_pos ${e.logPos}`);
     if (e.type === T.ROTATE) {
-      const checksum = 4; // callers with checksums off check rotate names themselves
-      void checksum;
       expectFile = null;
     } else {
       expectFile = e.file;
