@@ -1,0 +1,47 @@
+import { BinlogDecoder } from '../binlog/decoder.js';
+import type { CaptureEvent } from '../capture/capture-event.js';
+import { toCaptureEvents } from '../capture/from-binlog.js';
+import type { SchemaTracker } from '../capture/schema-tracker.js';
+import type { Config } from '../config/config.js';
+import type { BinlogPosition } from '../core/change-event.js';
+import { openReplicationStream } from '../protocol/replication-stream.js';
+import type { BinlogEventStream } from './sync-task.js';
+
+/**
+ * The live binlog of the source from `start`, decoded by binlake's own decoder with the schema
+ * tracker as its column hint, one `CaptureEvent[]` per binlog event. Reconnects are the
+ * protocol's job (for up to `retry.maxMinutes`); a purged position fails with BLK_S1204.
+ */
+export async function openCaptureStream(
+  config: Config,
+  start: { position: BinlogPosition; gtid: string | null },
+  tracker: SchemaTracker,
+): Promise<BinlogEventStream> {
+  const s = config.source;
+  const stream = await openReplicationStream({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    tls: s.tls,
+    connectTimeoutMs: s.connectTimeoutMs,
+    serverId: s.serverId,
+    start: { file: start.position.file, position: start.position.position },
+    heartbeatSeconds: config.retry.heartbeatSeconds,
+    reconnect: { maxMillis: config.retry.maxMinutes * 60_000 },
+  });
+  const decoder = new BinlogDecoder({ schemaFor: tracker.schemaFor });
+  return {
+    get reconnects() {
+      return stream.reconnects;
+    },
+    close: () => stream.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const raw of stream) {
+        const out: CaptureEvent[] = [];
+        toCaptureEvents(decoder.decode(raw), raw.bytes.length, out);
+        yield out;
+      }
+    },
+  };
+}
