@@ -67,6 +67,23 @@ describe('replication stream (shared MariaDB, CRC32)', () => {
     }
   });
 
+  it('reassembles an event larger than 16 MiB sent over several packets', async () => {
+    const db = await server().freshDatabase('big');
+    await server().query(`CREATE TABLE \`${db}\`.b (id INT PRIMARY KEY, v LONGBLOB)`);
+    const start = await server().masterStatus();
+    const size = 20 * 1024 * 1024;
+    await server().query(`INSERT INTO \`${db}\`.b VALUES (1, REPEAT('0123456789abcdef', ${size / 16}))`);
+    const { events } = await readAll(streamOptions(server(), { start }));
+    assertContiguous(events);
+    const big = events.find((e) => isWrite(e))!;
+    expect(big.bytes.length).toBeGreaterThan(size);
+    expect(big.bytes.length).toBe(big.size);
+    expect(crc32(big.bytes.subarray(0, big.bytes.length - 4))).toBe(
+      big.bytes.readUInt32LE(big.bytes.length - 4),
+    );
+    expect(big.bytes.indexOf('0123456789abcdef'.repeat(1024))).toBeGreaterThan(0);
+  });
+
   it('restarts from a saved position: the events after it equal a fresh read’s tail', async () => {
     const t = await table('restart');
     const start = await server().masterStatus();
