@@ -1,0 +1,23 @@
+import type { Value } from '../../core/values.js';
+import { decodeUtf32 } from './charset.js';
+import { type ColumnPlan, view } from './plan.js';
+
+/**
+ * Turns `len` stored bytes at `p` into the column's Value: a string in the column charset, or
+ * a Uint8Array (a view, no copy) for binary data and undecodable charsets; BINARY(n) is re-padded
+ * with 0x00 to n bytes because the binlog strips the padding (MySQL `Field_string::pack`).
+ */
+export function textValue(buf: Buffer, p: number, len: number, c: ColumnPlan): Value {
+  const codec = c.codec;
+  if (codec === null) {
+    if (c.padTo > len) {
+      const out = new Uint8Array(c.padTo);
+      out.set(buf.subarray(p, p + len));
+      return out;
+    }
+    return view(buf, p, len);
+  }
+  if (codec.kind === 'utf8') return buf.toString('utf8', p, p + len);
+  if (codec.kind === 'decoder') return codec.decoder.decode(buf.subarray(p, p + len));
+  return decodeUtf32(buf, p, p + len);
+}

@@ -1,0 +1,195 @@
+import { crc32 } from 'node:zlib';
+import { BinlakeError } from '../core/errors.js';
+import { hexExcerpt } from './dump.js';
+import { type EventHeader, readEventHeader } from './event-header.js';
+import { EventType, eventTypeName } from './event-type.js';
+import type { DecodeContext } from './events/context.js';
+import { FormatDescriptionEvent, fdeChecksumByte } from './events/format-description.js';
+import { BODY_DECODERS } from './events/registry.js';
+import { decodeUnknown } from './events/simple.js';
+import type { BinlogEvent } from './events/types.js';
+import { type BinlogFormat, type ChecksumAlgorithm, initialFormat } from './format.js';
+import { PacketReader } from './packet-reader.js';
+import { EVENT_HEADER_LENGTH, type RawEvent } from './raw-event.js';
+import { type SchemaHint, TableCache } from './table-cache.js';
+
+export interface DecoderOptions {
+  /**
+   * The schema binlake knows for a table (information_schema + DDL tracking). Used when a
+   * TABLE_MAP has no FULL optional metadata: signedness, charset/binary, ENUM/SET members,
+   * column names. Return a new object after DDL; the compiled decoder is rebuilt when the
+   * returned object is not the one it was built with.
+   */
+  schemaFor?: SchemaHint;
+  /**
+   * The checksum algorithm to assume until the first FORMAT_DESCRIPTION (default 'none'). A
+   * replication stream's leading fake ROTATE carries a CRC32 trailer when the source has
+   * checksums on and the client announced `@master_binlog_checksum`; pass 'crc32' then.
+   */
+  initialChecksum?: ChecksumAlgorithm;
+  /** Check CRC32 trailers (default true). When false the trailer is still stripped. */
+  verifyChecksums?: boolean;
+}
+
+/**
+ * Bytes in, typed events out. Pure except for two caches: the current FORMAT_DESCRIPTION
+ * (checksum algorithm, post-header lengths) and the table-map cache (table id → compiled row
+ * decoder). Feed it every event of a stream in order, starting with the FORMAT_DESCRIPTION
+ * (files and replication streams both start with one).
+ *
+ * Every malformed input throws a `BinlakeError` — `BLK_B2001` truncated, `BLK_B2002` checksum
+ * mismatch, `BLK_B2003` malformed, `BLK_B2004` unknown table id, `BLK_B2006` unsupported
+ * column type — whose details name the file, position, event type, the offset in the event
+ * and a hex excerpt around it. No other kind of error escapes `decode`.
+ */
+export class BinlogDecoder {
+  private format: BinlogFormat;
+  readonly tables: TableCache;
+  private readonly verify: boolean;
+
+  constructor(options: DecoderOptions = {}) {
+    this.format = initialFormat(options.initialChecksum ?? 'none');
+    this.tables = new TableCache(options.schemaFor);
+    this.verify = options.verifyChecksums ?? true;
+  }
+
+  /** The format in force: checksum algorithm, server version, post-header lengths. */
+  get currentFormat(): BinlogFormat {
+    return this.format;
+  }
+
+  decode(raw: RawEvent): BinlogEvent {
+    const bytes = raw.bytes;
+    if (bytes.length < EVENT_HEADER_LENGTH) {
+      throw this.fail(
+        raw,
+        null,
+        new BinlakeError('BLK_B2001', `event of ${bytes.length} bytes is shorter than the 19-byte header`, {
+          details: { offset: 0, need: EVENT_HEADER_LENGTH, have: bytes.length },
+        }),
+      );
+    }
+    const header = readEventHeader(bytes);
+    try {
+      if (header.eventSize !== bytes.length) {
+        const code = header.eventSize > bytes.length ? 'BLK_B2001' : 'BLK_B2003';
+        throw new BinlakeError(code, `header says ${header.eventSize} bytes, the event has ${bytes.length}`, {
+          details: { offset: 9, need: header.eventSize, have: bytes.length },
+        });
+      }
+      let end = bytes.length;
+      if (header.typeCode === EventType.FORMAT_DESCRIPTION) {
+        if (fdeChecksumByte(bytes) === 1) this.checkCrc(raw, bytes);
+      } else if (this.format.checksum === 'crc32') {
+        if (bytes.length < EVENT_HEADER_LENGTH + 4) {
+          throw new BinlakeError('BLK_B2001', 'event too short for its CRC32 trailer', {
+            details: { offset: EVENT_HEADER_LENGTH, need: 4, have: bytes.length - EVENT_HEADER_LENGTH },
+          });
+        }
+        this.checkCrc(raw, bytes);
+        end -= 4;
+      }
+      const event = this.decodeBody(bytes, header, raw.file, raw.position, end);
+      if (event instanceof FormatDescriptionEvent) {
+        this.format = {
+          binlogVersion: event.binlogVersion,
+          serverVersion: event.serverVersion,
+          mariadb: event.mariadb,
+          checksum: event.checksumAlgorithm ?? 'none',
+          postHeaderLengths: event.postHeaderLengths,
+        };
+      }
+      return event;
+    } catch (error) {
+      throw this.fail(raw, header, error);
+    }
+  }
+
+  private checkCrc(raw: RawEvent, bytes: Buffer): void {
+    if (!this.verify) return;
+    const expected = bytes.readUInt32LE(bytes.length - 4);
+    const actual = crc32(bytes.subarray(0, bytes.length - 4)) >>> 0;
+    if (expected !== actual) {
+      throw new BinlakeError(
+        'BLK_B2002',
+        `checksum mismatch in ${raw.file} at ${raw.position}: stored CRC32 ${hex32(expected)}, computed ${hex32(actual)}`,
+        {
+          details: { expected: hex32(expected), actual: hex32(actual), offset: bytes.length - 4 },
+          remedy: 'the binlog or the connection corrupted this event; re-read it from the source',
+        },
+      );
+    }
+  }
+
+  private decodeBody(
+    bytes: Buffer,
+    header: EventHeader,
+    file: string,
+    position: number,
+    end: number,
+  ): BinlogEvent {
+    const r = new PacketReader(bytes, EVENT_HEADER_LENGTH, end);
+    const ctx: DecodeContext = {
+      header,
+      file,
+      position,
+      format: this.format,
+      tables: this.tables,
+      decodeNested: (inner, at) => {
+        if (inner.length < EVENT_HEADER_LENGTH) {
+          throw new BinlakeError('BLK_B2001', 'nested event shorter than its header', {
+            details: { need: EVENT_HEADER_LENGTH, have: inner.length },
+          });
+        }
+        const h = readEventHeader(inner);
+        if (h.eventSize !== inner.length) {
+          throw new BinlakeError(
+            'BLK_B2003',
+            `nested event header says ${h.eventSize} bytes, has ${inner.length}`,
+          );
+        }
+        if (h.typeCode === EventType.FORMAT_DESCRIPTION || h.typeCode === EventType.TRANSACTION_PAYLOAD) {
+          throw new BinlakeError('BLK_B2003', `${eventTypeName(h.typeCode)} inside a transaction payload`);
+        }
+        return this.decodeBody(inner, h, file, at, inner.length);
+      },
+    };
+    const decodeBodyOf = BODY_DECODERS.get(header.typeCode) ?? decodeUnknown;
+    const event = decodeBodyOf(r, ctx);
+    return event;
+  }
+
+  /** Adds file, position, event type and a hex excerpt to any error; non-binlake errors become BLK_B2003. */
+  private fail(raw: RawEvent, header: EventHeader | null, error: unknown): BinlakeError {
+    const eventType = header ? eventTypeName(header.typeCode) : 'UNKNOWN';
+    const base =
+      error instanceof BinlakeError
+        ? error
+        : new BinlakeError('BLK_B2003', error instanceof Error ? error.message : String(error), {
+            cause: error,
+          });
+    if (base.details.file !== undefined) return base;
+    const offset = typeof base.details.offset === 'number' ? base.details.offset : 0;
+    const from = Math.max(0, offset - 16);
+    return new BinlakeError(base.code, `${eventType} event at ${raw.file}:${raw.position}: ${base.message}`, {
+      remedy: base.remedy,
+      cause: base.cause ?? (base === error ? undefined : error),
+      details: {
+        ...base.details,
+        file: raw.file,
+        position: raw.position,
+        eventType,
+        typeCode: header?.typeCode ?? null,
+        eventSize: raw.bytes.length,
+        offset,
+        header: hexExcerpt(raw.bytes, 0, EVENT_HEADER_LENGTH),
+        hexFrom: from,
+        hex: hexExcerpt(raw.bytes, from, 64),
+      },
+    });
+  }
+}
+
+function hex32(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}

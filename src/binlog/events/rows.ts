@@ -1,0 +1,303 @@
+import { BinlakeError } from '../../core/errors.js';
+import type { TableRef } from '../../core/table-schema.js';
+import type { Row, Value } from '../../core/values.js';
+import { inflateMariadb } from '../compression.js';
+import { EventType } from '../event-type.js';
+import { postHeaderLength } from '../format.js';
+import { PacketReader } from '../packet-reader.js';
+import type { CompiledTable } from '../table-cache.js';
+import { BaseEvent } from './base.js';
+import type { BodyDecoder } from './context.js';
+
+/** Rows event flags (`Rows_log_event::enum_flag`). */
+export const RowsFlag = {
+  STMT_END: 1,
+  NO_FOREIGN_KEY_CHECKS: 2,
+  RELAXED_UNIQUE_CHECKS: 4,
+  COMPLETE_ROWS: 8,
+} as const;
+
+/** One field of a v2 rows event's extra data (MySQL `Rows_event::Extra_row_info`). */
+export interface RowsExtraData {
+  /** 0 = NDB extra row info, 1 = partition info; others are kept raw. */
+  tag: number;
+  data: Uint8Array;
+  partitionId?: number;
+  sourcePartitionId?: number;
+}
+
+/**
+ * What the three rows events share. `rows` hold one `Value` per table column in table order.
+ * A *partial* image (binlog_row_image=MINIMAL/NOBLOB: the columns-present bitmap does not list
+ * every column) sets `partial`, lists the present columns, and holds `null` for the absent ones
+ * — so absent and NULL differ only through `presentColumns`; capture must reject or handle it.
+ */
+abstract class RowsEventBase extends BaseEvent {
+  constructor(
+    header: RowsEventBase['header'],
+    file: string,
+    position: number,
+    readonly tableId: number,
+    readonly table: TableRef,
+    readonly columnCount: number,
+    /** Column names in table order (from FULL metadata, the schema hint, or `@1`…). */
+    readonly columnNames: readonly string[],
+    readonly flags: number,
+    readonly version: 1 | 2,
+    readonly compressed: boolean,
+    readonly extraData: readonly RowsExtraData[],
+    /** Present columns of the (before) image, or null when all are present. */
+    readonly presentColumns: readonly number[] | null,
+  ) {
+    super(header, file, position);
+  }
+
+  abstract get partial(): boolean;
+
+  get statementEnd(): boolean {
+    return (this.flags & RowsFlag.STMT_END) !== 0;
+  }
+
+  protected common() {
+    return {
+      database: this.table.database,
+      table: this.table.table,
+      tableId: this.tableId,
+      columnCount: this.columnCount,
+      columns: this.columnNames,
+      flags: this.flags,
+      version: this.version,
+      compressed: this.compressed || undefined,
+      partial: this.partial,
+      presentColumns: this.presentColumns ?? undefined,
+      extraData: this.extraData.length > 0 ? this.extraData : undefined,
+    };
+  }
+}
+
+export class WriteRowsEvent extends RowsEventBase {
+  readonly type = 'write_rows' as const;
+  rows: Row[] = [];
+  get partial(): boolean {
+    return this.presentColumns !== null;
+  }
+  protected body() {
+    return { ...this.common(), rows: this.rows };
+  }
+}
+
+export class DeleteRowsEvent extends RowsEventBase {
+  readonly type = 'delete_rows' as const;
+  rows: Row[] = [];
+  get partial(): boolean {
+    return this.presentColumns !== null;
+  }
+  protected body() {
+    return { ...this.common(), rows: this.rows };
+  }
+}
+
+export interface UpdatedRow {
+  before: Row;
+  after: Row;
+}
+
+export class UpdateRowsEvent extends RowsEventBase {
+  readonly type = 'update_rows' as const;
+  rows: UpdatedRow[] = [];
+  /** Present columns of the after image, or null when all are present. */
+  presentColumnsAfter: readonly number[] | null = null;
+  get partial(): boolean {
+    return this.presentColumns !== null || this.presentColumnsAfter !== null;
+  }
+  protected body() {
+    return { ...this.common(), presentColumnsAfter: this.presentColumnsAfter ?? undefined, rows: this.rows };
+  }
+}
+
+export type RowsEvent = WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
+
+type RowsKind = 'write' | 'update' | 'delete';
+
+function kindOf(type: number): { kind: RowsKind; version: 1 | 2; compressed: boolean } {
+  switch (type) {
+    case EventType.WRITE_ROWS_V1:
+      return { kind: 'write', version: 1, compressed: false };
+    case EventType.UPDATE_ROWS_V1:
+      return { kind: 'update', version: 1, compressed: false };
+    case EventType.DELETE_ROWS_V1:
+      return { kind: 'delete', version: 1, compressed: false };
+    case EventType.WRITE_ROWS_V2:
+      return { kind: 'write', version: 2, compressed: false };
+    case EventType.UPDATE_ROWS_V2:
+      return { kind: 'update', version: 2, compressed: false };
+    case EventType.DELETE_ROWS_V2:
+      return { kind: 'delete', version: 2, compressed: false };
+    case EventType.WRITE_ROWS_COMPRESSED_V1:
+      return { kind: 'write', version: 1, compressed: true };
+    case EventType.UPDATE_ROWS_COMPRESSED_V1:
+      return { kind: 'update', version: 1, compressed: true };
+    case EventType.DELETE_ROWS_COMPRESSED_V1:
+      return { kind: 'delete', version: 1, compressed: true };
+    case EventType.WRITE_ROWS_COMPRESSED_V2:
+      return { kind: 'write', version: 2, compressed: true };
+    case EventType.UPDATE_ROWS_COMPRESSED_V2:
+      return { kind: 'update', version: 2, compressed: true };
+    default:
+      return { kind: 'delete', version: 2, compressed: true };
+  }
+}
+
+function readExtraData(r: PacketReader, update: boolean): RowsExtraData[] {
+  const out: RowsExtraData[] = [];
+  while (r.remaining > 0) {
+    const tag = r.u8();
+    if (tag === 0) {
+      // RW_V_EXTRAINFO_TAG: length(1, counting itself and the format byte) format(1) payload
+      const length = r.u8();
+      out.push({ tag, data: r.copy(Math.max(0, length - 1)) });
+    } else if (tag === 1) {
+      // ROWS_V_TAG_PARTITION_INFO: partition_id(2) [source_partition_id(2) for updates]
+      const start = r.pos;
+      const partitionId = r.u16();
+      const sourcePartitionId = update && r.remaining >= 2 ? r.u16() : undefined;
+      out.push({ tag, data: r.buf.subarray(start, r.pos), partitionId, sourcePartitionId });
+    } else {
+      out.push({ tag, data: r.copy(r.remaining) });
+    }
+  }
+  return out;
+}
+
+/** Column indexes set in a columns-present bitmap, or null when all `width` are set. */
+function presentList(bitmap: Buffer, width: number): number[] | null {
+  let all = true;
+  for (let i = 0; i < width; i++) {
+    if ((bitmap[i >> 3] & (1 << (i & 7))) === 0) {
+      all = false;
+      break;
+    }
+  }
+  if (all) return null;
+  const out: number[] = [];
+  for (let i = 0; i < width; i++) if (bitmap[i >> 3] & (1 << (i & 7))) out.push(i);
+  return out;
+}
+
+/**
+ * Decodes one row image: a NULL bitmap over the present columns, then each present non-NULL
+ * value. The hot path (every column present) has no per-cell allocation but the value.
+ */
+function readImage(r: PacketReader, t: CompiledTable, present: number[] | null): Row {
+  const plans = t.plans;
+  const buf = r.buf;
+  if (present === null) {
+    const n = plans.length;
+    const nb = r.take((n + 7) >> 3);
+    const row: Value[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      if (buf[nb + (i >> 3)] & (1 << (i & 7))) row[i] = null;
+      else {
+        const c = plans[i];
+        row[i] = c.read(r, c);
+      }
+    }
+    return row;
+  }
+  const n = plans.length;
+  const nb = r.take((present.length + 7) >> 3);
+  const row: Value[] = new Array(n).fill(null);
+  for (let j = 0; j < present.length; j++) {
+    if ((buf[nb + (j >> 3)] & (1 << (j & 7))) === 0) {
+      const c = plans[present[j]];
+      row[c.index] = c.read(r, c);
+    }
+  }
+  return row;
+}
+
+/**
+ * WRITE/UPDATE/DELETE_ROWS v1 (23-25), v2 (30-32) and MariaDB's compressed forms (166-171):
+ * table_id(6) flags(2) [v2: extra_len(2, counting itself) extra] width(packed)
+ * columns_present(bitmap) [update: columns_present_after(bitmap)] then rows to the end; the
+ * compressed forms compress everything after the bitmaps.
+ */
+export const decodeRows: BodyDecoder = (r, ctx) => {
+  const type = ctx.header.typeCode;
+  const { kind, version, compressed } = kindOf(type);
+  const postHeader = postHeaderLength(ctx.format, type);
+  const tableId = postHeader === 6 ? r.u32() : r.u48();
+  const flags = r.u16();
+  let extraData: RowsExtraData[] = [];
+  if (version === 2) {
+    const extraLength = r.u16();
+    if (extraLength < 2) {
+      throw new BinlakeError('BLK_B2003', `rows event extra-data length ${extraLength} is below 2`, {
+        details: { offset: r.pos - 2 },
+      });
+    }
+    extraData = readExtraData(r.sub(extraLength - 2), kind === 'update');
+  }
+  const width = r.packed();
+  const bitmapBytes = (width + 7) >> 3;
+  const before = r.bytes(bitmapBytes);
+  const after = kind === 'update' ? r.bytes(bitmapBytes) : before;
+  const table = ctx.tables.get(tableId);
+  if (!table) {
+    throw new BinlakeError('BLK_B2004', `rows event for table id ${tableId}, which no TABLE_MAP announced`, {
+      details: { tableId },
+      remedy: 'start decoding at a transaction boundary (a GTID or BEGIN event), not in the middle of one',
+    });
+  }
+  if (width !== table.plans.length) {
+    throw new BinlakeError(
+      'BLK_B2003',
+      `rows event has ${width} columns, the TABLE_MAP of ${table.ref.database}.${table.ref.table} ${table.plans.length}`,
+      { details: { tableId, width, columns: table.plans.length } },
+    );
+  }
+  const rowsReader = compressed ? new PacketReader(inflateMariadb(r.rest())) : r;
+  const presentBefore = presentList(before, width);
+  const args = [
+    ctx.header,
+    ctx.file,
+    ctx.position,
+    tableId,
+    table.ref,
+    width,
+    table.names,
+    flags,
+    version,
+    compressed,
+    extraData,
+    presentBefore,
+  ] as const;
+  if (kind === 'update') {
+    const event = new UpdateRowsEvent(...args);
+    const presentAfter = presentList(after, width);
+    event.presentColumnsAfter = presentAfter;
+    const rows: UpdatedRow[] = event.rows;
+    while (rowsReader.pos < rowsReader.end) {
+      const start = rowsReader.pos;
+      const b = readImage(rowsReader, table, presentBefore);
+      const a = readImage(rowsReader, table, presentAfter);
+      rows.push({ before: b, after: a });
+      if (rowsReader.pos === start) zeroWidth(start);
+    }
+    return event;
+  }
+  const event = kind === 'write' ? new WriteRowsEvent(...args) : new DeleteRowsEvent(...args);
+  const rows = event.rows;
+  while (rowsReader.pos < rowsReader.end) {
+    const start = rowsReader.pos;
+    rows.push(readImage(rowsReader, table, presentBefore));
+    if (rowsReader.pos === start) zeroWidth(start);
+  }
+  return event;
+};
+
+function zeroWidth(offset: number): never {
+  throw new BinlakeError('BLK_B2003', 'a row image of zero bytes (zero-width rows event)', {
+    details: { offset },
+  });
+}
