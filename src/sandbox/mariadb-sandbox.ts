@@ -137,6 +137,8 @@ export class MariadbSandbox extends SqlServer {
         `--datadir=${sandbox.datadir}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
+        // A private tmpdir: concurrent bootstraps in a shared /tmp collide on temporary tables.
+        `--tmpdir=${dir}`,
         ...(process.getuid?.() === 0 ? ['--user=root'] : []),
       ],
       { stdio: 'pipe' },
@@ -164,6 +166,7 @@ export class MariadbSandbox extends SqlServer {
       `--socket=${this.socket}`,
       `--pid-file=${path.join(this.dir, 'mysqld.pid')}`,
       `--log-error=${path.join(this.dir, 'error.log')}`,
+      `--tmpdir=${this.dir}`,
       `--server-id=${this.serverId}`,
       '--skip-name-resolve',
       '--innodb-buffer-pool-size=256M',
