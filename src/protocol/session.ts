@@ -172,3 +172,33 @@ function takeSocket(conn: mysql.Connection): Duplex {
   for (const event of ['data', 'error', 'end', 'close', 'timeout', 'drain']) socket.removeAllListeners(event);
   return socket;
 }
+
+/** The oldest binlog file the server still has (`SHOW BINARY LOGS`), for "dump everything". */
+export async function firstBinlogFile(target: SessionTarget): Promise<string> {
+  let conn: mysql.Connection;
+  try {
+    conn = await mysql.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      ssl: sslOption(target.tls),
+      connectTimeout: target.connectTimeoutMs ?? 10_000,
+    });
+  } catch (error) {
+    throw connectError(error, target);
+  }
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
+    if (!rows[0]) {
+      throw new BinlakeError('BLK_S1201', 'the source has no binlog files', {
+        remedy: 'turn the binlog on: log_bin=ON (and binlog_format=ROW) in my.cnf, then restart the server',
+      });
+    }
+    return String(rows[0].Log_name);
+  } catch (error) {
+    throw connectError(error, target);
+  } finally {
+    conn.destroy();
+  }
+}
