@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { BinlakeError } from '../core/errors.js';
 import { hexExcerpt } from './dump.js';
-import { type EventHeader, readEventHeader } from './event-header.js';
+import { EventFlag, type EventHeader, readEventHeader } from './event-header.js';
 import { EventType, eventTypeName } from './event-type.js';
 import type { DecodeContext } from './events/context.js';
 import { FormatDescriptionEvent, fdeChecksumByte } from './events/format-description.js';
@@ -108,7 +108,7 @@ export class BinlogDecoder {
   private checkCrc(raw: RawEvent, bytes: Buffer): void {
     if (!this.verify) return;
     const expected = bytes.readUInt32LE(bytes.length - 4);
-    const actual = crc32(bytes.subarray(0, bytes.length - 4)) >>> 0;
+    const actual = eventCrc(bytes);
     if (expected !== actual) {
       throw new BinlakeError(
         'BLK_B2002',
@@ -188,6 +188,21 @@ export class BinlogDecoder {
       },
     });
   }
+}
+
+/**
+ * CRC32 of everything but the trailer. A FORMAT_DESCRIPTION is checksummed with
+ * LOG_EVENT_BINLOG_IN_USE_F cleared, so the server can clear the flag when it closes the file
+ * without rewriting the checksum (log_event.cc `event_checksum_test`).
+ */
+function eventCrc(bytes: Buffer): number {
+  const end = bytes.length - 4;
+  if (bytes[4] === EventType.FORMAT_DESCRIPTION && bytes[17] & EventFlag.BINLOG_IN_USE) {
+    let crc = crc32(bytes.subarray(0, 17));
+    crc = crc32(Buffer.from([bytes[17] & ~EventFlag.BINLOG_IN_USE]), crc);
+    return crc32(bytes.subarray(18, end), crc) >>> 0;
+  }
+  return crc32(bytes.subarray(0, end)) >>> 0;
 }
 
 function hex32(n: number): string {

@@ -1,7 +1,7 @@
 import { BinlakeError } from '../core/errors.js';
 import type { ColumnSchema, TableRef, TableSchema } from '../core/table-schema.js';
 import { isBinaryColumn } from '../core/table-schema.js';
-import { charsetOfCollation, textCodec } from './cells/charset.js';
+import { charsetOfCollation, decodeLatin1, textCodec } from './cells/charset.js';
 import { ColumnType, isCharacterType, isEnumOrSet, isNumericType } from './cells/column-type.js';
 import type { ColumnPlan } from './cells/plan.js';
 import { compileCell } from './cells/registry.js';
@@ -156,7 +156,11 @@ export function compileTable(
       if (raw) {
         const codec = textCodec(charset) ?? textCodec('utf8mb4');
         plan.members = raw.map((b) =>
-          codec?.kind === 'decoder' ? codec.decoder.decode(b) : b.toString('utf8'),
+          codec?.kind === 'decoder'
+            ? codec.decoder.decode(b)
+            : codec?.kind === 'latin1'
+              ? decodeLatin1(b, 0, b.length)
+              : b.toString('utf8'),
         );
       } else if (h?.members && (h.kind === 'enum' || h.kind === 'set')) {
         plan.members = h.members;

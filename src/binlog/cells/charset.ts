@@ -82,11 +82,14 @@ export function charsetOfCollation(id: number): string | null {
 }
 
 /** How a charset's bytes become a string: Buffer's fast utf8, a WHATWG TextDecoder, or not at all. */
-export type TextCodec = { kind: 'utf8' } | { kind: 'decoder'; decoder: TextDecoder } | { kind: 'utf32' };
+export type TextCodec =
+  | { kind: 'utf8' }
+  | { kind: 'latin1' }
+  | { kind: 'decoder'; decoder: TextDecoder }
+  | { kind: 'utf32' };
 
-/** MySQL charset name → WHATWG encoding label. MySQL's latin1 is windows-1252. */
+/** MySQL charset name → WHATWG encoding label (latin1 is handled by `decodeLatin1`). */
 const WHATWG: Record<string, string> = {
-  latin1: 'windows-1252',
   latin2: 'iso-8859-2',
   latin5: 'iso-8859-9',
   latin7: 'iso-8859-13',
@@ -128,6 +131,8 @@ export function textCodec(charset: string | null): TextCodec | null {
   let codec: TextCodec | null = null;
   if (charset === 'utf8mb4' || charset === 'utf8mb3' || charset === 'utf8' || charset === 'ascii') {
     codec = { kind: 'utf8' };
+  } else if (charset === 'latin1') {
+    codec = { kind: 'latin1' };
   } else if (charset === 'utf32') {
     codec = { kind: 'utf32' };
   } else if (WHATWG[charset]) {
@@ -147,6 +152,27 @@ export function decodeUtf32(bytes: Uint8Array, start: number, end: number): stri
   for (let i = start; i + 3 < end; i += 4) {
     const cp = ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
     out += cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+  }
+  return out;
+}
+
+/**
+ * MySQL's latin1 is Windows-1252 (0x80 is €), except that the five bytes cp1252 leaves
+ * undefined map to the C1 controls. Node's TextDecoder treats 'windows-1252' as ISO-8859-1,
+ * so the 0x80..0x9f range is mapped here.
+ */
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+export function decodeLatin1(buf: Buffer, start: number, end: number): string {
+  const s = buf.toString('latin1', start, end);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the C1 range is what cp1252 redefines
+  if (!/[\u0080-\u009f]/.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c >= 0x80 && c <= 0x9f ? CP1252_HIGH[c - 0x80] : s[i];
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Value } from '../../core/values.js';
-import { decodeUtf32 } from './charset.js';
+import { decodeLatin1, decodeUtf32 } from './charset.js';
 import { type ColumnPlan, view } from './plan.js';
 
 /**
@@ -18,6 +18,7 @@ export function textValue(buf: Buffer, p: number, len: number, c: ColumnPlan): V
     return view(buf, p, len);
   }
   if (codec.kind === 'utf8') return buf.toString('utf8', p, p + len);
+  if (codec.kind === 'latin1') return decodeLatin1(buf, p, p + len);
   if (codec.kind === 'decoder') return codec.decoder.decode(buf.subarray(p, p + len));
   return decodeUtf32(buf, p, p + len);
 }
