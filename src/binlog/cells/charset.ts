@@ -167,7 +167,6 @@ const CP1252_HIGH =
 
 export function decodeLatin1(buf: Buffer, start: number, end: number): string {
   const s = buf.toString('latin1', start, end);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the C1 range is what cp1252 redefines
   if (!/[\u0080-\u009f]/.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
