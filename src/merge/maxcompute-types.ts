@@ -83,6 +83,13 @@ export function maxComputeTypeMappingTable(): { mysql: string; maxcompute: strin
   return COLUMN_KINDS.map((kind) => ({ mysql: DOC[kind][0], maxcompute: DOC[kind][1] }));
 }
 
+/** The mapping as a Markdown table. */
+export function maxComputeTypeMappingMarkdown(): string {
+  const lines = ['| MySQL | MaxCompute |', '| --- | --- |'];
+  for (const row of maxComputeTypeMappingTable()) lines.push(`| ${row.mysql} | ${row.maxcompute} |`);
+  return lines.join('\n');
+}
+
 /**
  * CREATE TABLE statements for MaxCompute: `<t>_base`, `<t>_log` (partitioned by the configured
  * partition columns) and the merge result `into`, as the merge SQL assumes them.

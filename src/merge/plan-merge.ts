@@ -1,4 +1,5 @@
-import { logColumnNames, type Naming } from '../sink/log-columns.js';
+import type { TableSchema } from '../core/table-schema.js';
+import { destinationName, logColumnNames, type Naming } from '../sink/log-columns.js';
 
 /**
  * The DTS merge of `<t>_base` and `<t>_log` as of second `at`
@@ -23,6 +24,19 @@ export interface MergeTable {
   /** Destination names of every column, in schema order. */
   columns: string[];
   naming: Naming;
+}
+
+/** The merge input of a synced table: destination names of its key and columns (renames applied). */
+export function mergeTableOf(
+  state: { target: string; schema: TableSchema; columnRenames: Record<string, string> },
+  naming: Naming,
+): MergeTable {
+  return {
+    target: state.target,
+    keyColumns: state.schema.key.map((k) => destinationName(k, state.columnRenames)),
+    columns: state.schema.columns.map((c) => destinationName(c.name, state.columnRenames)),
+    naming,
+  };
 }
 
 /** Identifier quoting per dialect: DuckDB double quotes, Spark and MaxCompute backticks; the quote char doubled inside. */

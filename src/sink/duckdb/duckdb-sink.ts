@@ -14,7 +14,7 @@ import { BinlakeError } from '../../core/errors.js';
 import type { ColumnSchema, TableRef, TableSchema } from '../../core/table-schema.js';
 import { tableId } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
-import { planMerge } from '../../merge/plan-merge.js';
+import { type MergeDialect, mergeTableOf, planMerge } from '../../merge/plan-merge.js';
 import {
   columnClashes,
   destinationName,
@@ -418,28 +418,47 @@ export class DuckDbSink implements Sink {
     const appender: DuckDBAppender = await this.connection.createAppender(`${state.target}_${kind}`);
     let r = 0;
     let c = 0;
+    // Parallel arrays keep the per-value work to one branch and one call (the hot loop of the full sync).
+    const n = layout.length;
+    const sources = layout.map((col) => col.source);
+    const metaIndexes = layout.map((col) => col.meta);
+    const writers = layout.map((col) => col.write);
+    const widthError = (row: Row) =>
+      new BinlakeError(
+        'BLK_D4005',
+        `${tableId(state.source)}: a row has ${row.length} values, the stored schema has ${width} columns`,
+        {
+          remedy:
+            'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',
+        },
+      );
     try {
-      const n = layout.length;
-      for (; r < rows.length; r++) {
-        const row = rows[r];
-        if (row.length !== width) {
-          throw new BinlakeError(
-            'BLK_D4005',
-            `${tableId(state.source)}: a row has ${row.length} values, the stored schema has ${width} columns`,
-            {
-              remedy:
-                'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',
-            },
-          );
+      if (metas === null) {
+        for (; r < rows.length; r++) {
+          const row = rows[r];
+          if (row.length !== width) throw widthError(row);
+          for (c = 0; c < n; c++) {
+            const source = sources[c];
+            const value = source >= 0 ? row[source] : null;
+            if (value === null) appender.appendNull();
+            else writers[c](appender, value);
+          }
+          appender.endRow();
         }
-        const meta = metas?.[r];
-        for (c = 0; c < n; c++) {
-          const col = layout[c];
-          const value = col.source >= 0 ? row[col.source] : col.meta >= 0 && meta ? meta[col.meta] : null;
-          if (value === null || value === undefined) appender.appendNull();
-          else col.write(appender, value);
+      } else {
+        for (; r < rows.length; r++) {
+          const row = rows[r];
+          if (row.length !== width) throw widthError(row);
+          const meta = metas[r];
+          for (c = 0; c < n; c++) {
+            const source = sources[c];
+            const m = metaIndexes[c];
+            const value = source >= 0 ? row[source] : m >= 0 ? meta[m] : null;
+            if (value === null) appender.appendNull();
+            else writers[c](appender, value);
+          }
+          appender.endRow();
         }
-        appender.endRow();
       }
       appender.closeSync();
     } catch (error) {
@@ -609,13 +628,23 @@ export class DuckDbSink implements Sink {
         },
       );
     }
+    let added = false;
     for (const kind of ['base', 'log'] as const) {
-      const table = quoteIdent(`${state.target}_${kind}`);
-      await this.connection.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(name)} ${storage.sql}`);
-      this.layouts.delete(`${state.target}_${kind}`);
+      const table = `${state.target}_${kind}`;
+      // Idempotent: a table that already has the column (a reused table, a replayed DDL) keeps its rows.
+      const present = await this.query(
+        `SELECT 1 FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND lower(table_name) = lower($1) AND lower(column_name) = lower($2)`,
+        [table, name],
+      );
+      if (present.length > 0) continue;
+      await this.connection.run(
+        `ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(name)} ${storage.sql}`,
+      );
+      this.layouts.delete(table);
+      added = true;
     }
     state.schema = change.schemaAfter;
-    return value === null
+    return value === null || !added
       ? null
       : { target: state.target, column: name, value, storage, logBefore: nextRecordId };
   }
@@ -652,42 +681,7 @@ export class DuckDbSink implements Sink {
    */
   mergeAsOf(target: string, at: number, into = `${target}_${at}`): Promise<number> {
     return this.serialize(async () => {
-      const state = this.states.get(target);
-      if (!state) {
-        throw new BinlakeError('BLK_M5002', `no synced table is named ${target}`, {
-          remedy: `use one of: ${[...this.states.keys()].join(', ') || '(none yet — run binlake sync first)'}`,
-        });
-      }
-      if (state.schema.key.length === 0) {
-        throw new BinlakeError(
-          'BLK_M5003',
-          `${target} (${tableId(state.source)}) has no primary or unique NOT NULL key`,
-          {
-            remedy:
-              'the merge keeps the latest record per key, so it needs one; add a primary key at the source',
-          },
-        );
-      }
-      if (!Number.isSafeInteger(at)) {
-        throw new BinlakeError('BLK_C0006', `--at must be whole epoch seconds, got ${at}`);
-      }
-      if (state.consistentFrom === null || at < state.consistentFrom) {
-        const finished =
-          state.consistentFrom === null
-            ? 'the full sync of this table has not finished yet'
-            : `the full sync of this table finished at ${state.consistentFrom} (${new Date(state.consistentFrom * 1000).toISOString()})`;
-        throw new BinlakeError(
-          'BLK_M5001',
-          `cannot merge ${target} as of ${at}: ${finished}; a merge is exact only from that second on, because earlier base rows may already contain later changes`,
-          {
-            remedy:
-              state.consistentFrom === null
-                ? 'wait until binlake status shows the table in phase incremental'
-                : `use --at ${state.consistentFrom} or later`,
-            details: { target, at, consistentFrom: state.consistentFrom },
-          },
-        );
-      }
+      const state = this.mergeableState(target, at);
       const protectedNames = new Set<string>([STATE_TABLES.checkpoint, STATE_TABLES.tables]);
       for (const t of this.states.keys()) {
         protectedNames.add(`${t}_base`.toLowerCase());
@@ -698,17 +692,7 @@ export class DuckDbSink implements Sink {
           remedy: 'choose another name',
         });
       }
-      const sql = planMerge(
-        {
-          target,
-          keyColumns: state.schema.key.map((k) => destinationName(k, state.columnRenames)),
-          columns: state.schema.columns.map((c) => destinationName(c.name, state.columnRenames)),
-          naming: this.naming,
-        },
-        at,
-        'duckdb',
-        into,
-      );
+      const sql = planMerge(mergeTableOf(state, this.naming), at, 'duckdb', into);
       try {
         await this.connection.run(sql);
         const rows = await this.query(`SELECT count(*) FROM ${quoteIdent(into)}`);
@@ -719,6 +703,56 @@ export class DuckDbSink implements Sink {
         });
       }
     });
+  }
+
+  /**
+   * The merge SQL of `target` as of `at` in `dialect` (for `binlake merge --print-sql`), with the
+   * same checks as mergeAsOf: BLK_M5002, BLK_M5003, BLK_M5001.
+   */
+  mergeSql(target: string, at: number, dialect: MergeDialect, into = `${target}_${at}`): Promise<string> {
+    return this.serialize(async () =>
+      planMerge(mergeTableOf(this.mergeableState(target, at), this.naming), at, dialect, into),
+    );
+  }
+
+  private mergeableState(target: string, at: number): TableState {
+    const state = this.states.get(target);
+    if (!state) {
+      throw new BinlakeError('BLK_M5002', `no synced table is named ${target}`, {
+        remedy: `use one of: ${[...this.states.keys()].join(', ') || '(none yet — run binlake sync first)'}`,
+      });
+    }
+    if (state.schema.key.length === 0) {
+      throw new BinlakeError(
+        'BLK_M5003',
+        `${target} (${tableId(state.source)}) has no primary or unique NOT NULL key`,
+        {
+          remedy:
+            'the merge keeps the latest record per key, so it needs one; add a primary key at the source',
+        },
+      );
+    }
+    if (!Number.isSafeInteger(at)) {
+      throw new BinlakeError('BLK_C0006', `--at must be whole epoch seconds, got ${at}`);
+    }
+    if (state.consistentFrom === null || at < state.consistentFrom) {
+      const finished =
+        state.consistentFrom === null
+          ? 'the full sync of this table has not finished yet'
+          : `the full sync of this table finished at ${state.consistentFrom} (${new Date(state.consistentFrom * 1000).toISOString()})`;
+      throw new BinlakeError(
+        'BLK_M5001',
+        `cannot merge ${target} as of ${at}: ${finished}; a merge is exact only from that second on, because earlier base rows may already contain later changes`,
+        {
+          remedy:
+            state.consistentFrom === null
+              ? 'wait until binlake status shows the table in phase incremental'
+              : `use --at ${state.consistentFrom} or later`,
+          details: { target, at, consistentFrom: state.consistentFrom },
+        },
+      );
+    }
+    return state;
   }
 
   /** Rows of any table holding `target`'s columns (`_base` or a merge result), as canonical Values in schema order, sorted by key. */

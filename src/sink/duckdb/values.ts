@@ -95,7 +95,7 @@ export function cellWriter(storage: DuckDbStorage): CellWriter {
     case 'SMALLINT':
       return (a, v) => a.appendSmallInt(expectNumber(v, 'SMALLINT'));
     case 'INTEGER':
-      return (a, v) => a.appendInteger(expectNumber(v, 'INTEGER'));
+      return (a, v) => a.appendInteger(typeof v === 'number' ? v : expectNumber(v, 'INTEGER'));
     case 'UTINYINT':
       return (a, v) => a.appendUTinyInt(expectNumber(v, 'UTINYINT'));
     case 'USMALLINT':
@@ -103,7 +103,7 @@ export function cellWriter(storage: DuckDbStorage): CellWriter {
     case 'UINTEGER':
       return (a, v) => a.appendUInteger(expectNumber(v, 'UINTEGER'));
     case 'BIGINT':
-      return (a, v) => a.appendBigInt(expectBigInt(v, 'BIGINT'));
+      return (a, v) => a.appendBigInt(typeof v === 'bigint' ? v : expectBigInt(v, 'BIGINT'));
     case 'UBIGINT':
       return (a, v) => a.appendUBigInt(expectBigInt(v, 'UBIGINT'));
     case 'FLOAT':
@@ -123,7 +123,7 @@ export function cellWriter(storage: DuckDbStorage): CellWriter {
         );
     }
     case 'VARCHAR':
-      return (a, v) => a.appendVarchar(expectString(v, 'VARCHAR'));
+      return (a, v) => a.appendVarchar(typeof v === 'string' ? v : expectString(v, 'VARCHAR'));
     case 'BLOB':
       return (a, v) => a.appendBlob(expectBytes(v));
   }

@@ -109,6 +109,15 @@ describe('mergeAsOf (DTS merge, seed bugs fixed)', () => {
     ]);
   });
 
+  it('prints the SQL of every dialect with the same checks', async () => {
+    const mc = await sink.mergeSql('pairs', 150, 'maxcompute');
+    expect(mc).toContain('insert overwrite table `pairs_150`');
+    expect(mc).toContain('partition by t.`a`, t.`b`\n');
+    expect(await sink.mergeSql('pairs', 150, 'spark', 'x')).toContain('INSERT OVERWRITE TABLE `x`');
+    expect(await sink.mergeSql('pairs', 150, 'duckdb')).toContain('CREATE OR REPLACE TABLE "pairs_150" AS');
+    expect(await code(sink.mergeSql('pairs', 99, 'spark'))).toBe('BLK_M5001');
+  });
+
   it('keeps the DuckDB types in the result', async () => {
     const rows = await sink.sqlRows(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'pairs_150' ORDER BY ordinal_position`,

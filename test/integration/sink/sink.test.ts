@@ -288,6 +288,15 @@ describe('DuckDbSink', () => {
     expect(physical.map((r) => r[0])).toEqual(['id', 'sku', 'qty', 'price', 'flag', 'tag']);
   });
 
+  it('applies an ADD COLUMN the tables already have without altering them again', async () => {
+    const s1: TableSchema = { ...ORDERS, columns: [...ORDERS.columns, col('note', 'varchar')] };
+    await sink.commitBatch(batch(1n, [txn(1, [], [addColumn(s1, 3, 'x')])]));
+    await sink.appendBaseChunk('orders', [[1, 'a', 1n, 'own']], { cursor: [1] });
+    await sink.commitBatch(batch(1n, [txn(2, [], [addColumn(s1, 3, 'y')])]));
+    expect(await sink.readRows('orders')).toEqual([[1, 'a', 1n, 'own']]);
+    expect((await sink.readState()).tables[0].schema).toEqual(s1);
+  });
+
   it('reports existing targets and refuses a column named like an additional column', async () => {
     expect(await sink.existingTargets(['orders', 'ORDERS', 'missing'])).toEqual([
       'orders_base',
