@@ -38,6 +38,9 @@ export interface DuckDbSinkOptions {
   naming?: Naming;
 }
 
+/** Files a DuckDbSink of this process has open (resolved paths). */
+const OPEN_FILES = new Set<string>();
+
 /** binlake's own tables, in the same file as the data so state and data commit together. */
 export const STATE_TABLES = { checkpoint: '_binlake_checkpoint', tables: '_binlake_tables' } as const;
 
@@ -106,10 +109,21 @@ export class DuckDbSink implements Sink {
   static async create(options: DuckDbSinkOptions): Promise<DuckDbSink> {
     const file = path.resolve(options.path);
     checkWritable(file);
+    // DuckDB's file lock is per process: a second instance in this process would open the same
+    // file unguarded and corrupt it, so refuse it like another process's lock.
+    if (OPEN_FILES.has(file)) {
+      throw new BinlakeError(
+        'BLK_D4001',
+        `destination ${file} is already open in this process (PID ${process.pid}); a binlake sync may be running`,
+        { remedy: 'use the sink that is already open', details: { file, pid: process.pid } },
+      );
+    }
+    OPEN_FILES.add(file);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(file);
     } catch (error) {
+      OPEN_FILES.delete(file);
       throw openError(file, error);
     }
     const connection = await instance.connect();
@@ -125,6 +139,7 @@ export class DuckDbSink implements Sink {
     } catch (error) {
       connection.closeSync();
       instance.closeSync();
+      OPEN_FILES.delete(file);
       throw new BinlakeError('BLK_D4002', `cannot initialize ${file}: ${errorText(error)}`, { cause: error });
     }
     return sink;
@@ -164,7 +179,11 @@ export class DuckDbSink implements Sink {
         // the transaction may already be aborted; DuckDB then discards it on its own
       }
       this.layouts.clear();
-      await this.loadState();
+      try {
+        await this.loadState();
+      } catch {
+        // the original error says more; the next call reloads or fails on its own
+      }
       if (error instanceof BinlakeError) throw error;
       throw new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
         remedy: 'nothing was stored; check free disk space and the message, then restart the sync',
@@ -809,8 +828,12 @@ export class DuckDbSink implements Sink {
   close(): Promise<void> {
     return this.serialize(async () => {
       this.closed = true;
-      this.connection.closeSync();
-      this.instance.closeSync();
+      try {
+        this.connection.closeSync();
+        this.instance.closeSync();
+      } finally {
+        OPEN_FILES.delete(this.path);
+      }
     });
   }
 }

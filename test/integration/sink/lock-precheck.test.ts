@@ -81,6 +81,19 @@ describe('destination lock and writability', () => {
     expect(findings.find((f) => f.item === 'destination.existing-tables')).toBeUndefined();
   });
 
+  it('BLK_D4001 for a second sink on the same file in this process, until the first is closed', async () => {
+    const own = tmp.file('own.duckdb');
+    const first = await DuckDbSink.create({ path: own });
+    const error = await DuckDbSink.create({ path: `${tmp.dir}/./own.duckdb` }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as BinlakeError).code).toBe('BLK_D4001');
+    await first.close();
+    const again = await DuckDbSink.create({ path: own });
+    await again.close();
+  });
+
   it('BLK_D4004 when the folder cannot be written (its parent is a file)', async () => {
     const blocker = tmp.file('not-a-folder');
     writeFileSync(blocker, 'x');
