@@ -1,0 +1,62 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  COLUMNS_QUERY,
+  createTableSql,
+  type Prepared,
+  planColumn,
+  type SourceColumn,
+} from '../lib/typemap.js';
+import { fail, input, mysqlConnection, output, type ServerInput, seconds } from './common.js';
+
+/**
+ * Full-load ceiling (b): DuckDB alone. The rows are read from the source and converted to the
+ * appender's value types first (not timed); then only the appends and the commit are timed, into
+ * a fresh DuckDB file with the same column types binlake uses.
+ */
+interface Input {
+  server: ServerInput;
+  database: string;
+  table: string;
+  duckdb: string;
+}
+
+async function main(): Promise<void> {
+  const { server, database, table, duckdb } = input<Input>();
+  const conn = mysqlConnection(server, database);
+  const [columns] = await conn.promise().query(COLUMNS_QUERY, [database, table]);
+  const plans = (columns as SourceColumn[]).map(planColumn);
+  const width = plans.length;
+  const cells: Prepared[] = [];
+  const stream = conn
+    .query({ sql: `SELECT * FROM \`${table}\``, rowsAsArray: true })
+    .stream({ highWaterMark: 1000 });
+  for await (const row of stream as AsyncIterable<unknown[]>) {
+    for (let i = 0; i < width; i++) cells.push(plans[i].convert(row[i]));
+  }
+  conn.end();
+  const rows = cells.length / width;
+
+  const instance = await DuckDBInstance.create(duckdb);
+  const duck = await instance.connect();
+  await duck.run(createTableSql(table, plans));
+  const started = process.hrtime.bigint();
+  await duck.run('BEGIN TRANSACTION');
+  const appender = await duck.createAppender(table);
+  let k = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < width; i++, k++) {
+      const v = cells[k];
+      if (v === null) appender.appendNull();
+      else plans[i].append(appender, v);
+    }
+    appender.endRow();
+  }
+  appender.closeSync();
+  await duck.run('COMMIT');
+  const s = seconds(started);
+  duck.closeSync();
+  instance.closeSync();
+  output({ rows, seconds: s });
+}
+
+main().catch(fail);
