@@ -30,7 +30,10 @@ export async function openCaptureStream(
     heartbeatSeconds: config.retry.heartbeatSeconds,
     reconnect: { maxMillis: config.retry.maxMinutes * 60_000 },
   });
-  const decoder = new BinlogDecoder({ schemaFor: tracker.schemaFor });
+  const decoder = new BinlogDecoder({
+    schemaFor: tracker.schemaFor,
+    initialChecksum: stream.checksum ? 'crc32' : 'none',
+  });
   return {
     get reconnects() {
       return stream.reconnects;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CaptureEvent } from '../capture/capture-event.js';
 import { SchemaTracker, type TrackedTable } from '../capture/schema-tracker.js';
 import { TransactionAssembler } from '../capture/transaction-assembler.js';
@@ -475,14 +474,22 @@ export class SyncTask {
     const iterator = stream[Symbol.asyncIterator]();
     let next = iterator.next();
     const maxMillis = this.config.batch.maxMillis;
+    // One promise for "stop requested" and one plain timer per wait: an abortable timer per
+    // event would add a listener per event to the same signal (measured: 65% of CPU).
+    const stopped = new Promise<'stopped'>((resolve) => {
+      if (this.stopController.signal.aborted) resolve('stopped');
+      this.stopController.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+    });
     let reconnects = 0;
     try {
       while (!this.stopping) {
         const waitMs = pendingSince ? Math.max(0, pendingSince + maxMillis - Date.now()) : maxMillis;
-        const timer = sleep(waitMs, 'timeout' as const, { signal: this.stopController.signal }).catch(
-          () => 'stopped' as const,
-        );
-        const result = await Promise.race([next, timer]);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(resolve, waitMs, 'timeout');
+        });
+        const result = await Promise.race([next, timeout, stopped]);
+        clearTimeout(timer);
         if (result === 'stopped') break;
         if (result === 'timeout') {
           await flush();

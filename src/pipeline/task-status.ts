@@ -69,6 +69,12 @@ export class RateMeter {
 
   add(amount: number, now = Date.now()): void {
     this.total += amount;
+    // One sample per 100 ms keeps add() O(1) at hundreds of thousands of events per second.
+    const last = this.samples.at(-1);
+    if (last && now - last.at < 100) {
+      last.total = this.total;
+      return;
+    }
     this.samples.push({ at: now, total: this.total });
     while (this.samples.length > 2 && this.samples[0].at < now - this.windowMs) this.samples.shift();
   }

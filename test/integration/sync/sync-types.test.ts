@@ -53,11 +53,10 @@ describe('sync: every type family, snapshot == stream == merge == source', () =>
 
     const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }]);
     const first = await runCli(['sync', '--config', configPath, '--until-caught-up', '--log-format', 'json']);
-    expect(first.stderr).not.toContain('"level":50');
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
 
     await conn.query(`INSERT INTO t VALUES (3, 'aa', ${EDGE_VALUES}), (4, 'bb', ${OTHER_VALUES})`);
-    await conn.query(`UPDATE t SET vc = CONCAT(vc, '!') WHERE id = 5`);
+    await conn.query(`UPDATE t SET vc = 'changed' WHERE id = 5`);
     await conn.query(`UPDATE t SET vc = NULL WHERE id = 5`);
     await conn.end();
     const second = await runCli(['sync', '--config', configPath, '--until-caught-up']);
