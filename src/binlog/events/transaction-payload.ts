@@ -63,7 +63,9 @@ export const decodeTransactionPayload: BodyDecoder = (r, ctx) => {
     }
     let out: Uint8Array;
     try {
-      out = decompress(compressed, uncompressedSize > 0 ? new Uint8Array(uncompressedSize) : undefined);
+      // preallocate only a plausible size: the header is not trusted with a large allocation
+      const plausible = uncompressedSize > 0 && uncompressedSize <= Math.max(1 << 26, compressed.length * 64);
+      out = decompress(compressed, plausible ? new Uint8Array(uncompressedSize) : undefined);
     } catch (cause) {
       throw new BinlakeError('BLK_B2003', 'transaction payload is not a valid zstd frame', { cause });
     }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BinlogDecoder } from '../../../src/binlog/decoder.js';
 import { EventType } from '../../../src/binlog/event-type.js';
-import { BinlakeError } from '../../../src/core/errors.js';
 import { event, fde, packed, raw, str, u8, u16, u32, u48, u64 } from './build.js';
 
 /**
