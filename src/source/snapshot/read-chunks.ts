@@ -26,7 +26,17 @@ export interface ChunkOptions {
   /** Optional throttle across this table's chunks. */
   maxRowsPerSecond?: number;
   signal?: AbortSignal;
+  /**
+   * Rows per SELECT (default 5,000): a chunk is gathered from several statements. Small result
+   * sets are much faster to read with mysql2 than one large one (measured: 300k sysbench rows in
+   * 50k-row statements take 3–5× longer than in 5k-row ones), while the chunk stays the unit of
+   * progress the caller saves.
+   */
+  statementRows?: number;
 }
+
+/** Default rows per SELECT; see `ChunkOptions.statementRows`. */
+export const STATEMENT_ROWS = 5_000;
 
 export interface Chunk {
   rows: Row[];
@@ -161,32 +171,48 @@ export async function* readChunks(
   }
 
   const keyIndexes = schema.key.map((name) => schema.columns.findIndex((c) => c.name === name));
-  const fetch = (cursor: Row | null) =>
+  const statementRows = Math.max(1, Math.floor(options.statementRows ?? STATEMENT_ROWS));
+  const fetch = (after: Row | null, limit: number) =>
     pool.withConnection(async (conn: SourceConnection) =>
       decoder.convert(
-        await conn.queryArrays(chunkSql(table, cursor, chunkSize, decoder), [], {
+        await conn.queryArrays(chunkSql(table, after, limit, decoder), [], {
           geometryAsBytes: decoder.geometryAsBytes,
         }),
       ),
     );
 
-  let pending: Promise<Row[]> | null = fetch(options.cursor);
+  let cursor = options.cursor;
+  let pendingLimit = Math.min(statementRows, chunkSize);
+  let pending: Promise<Row[]> | null = fetch(cursor, pendingLimit);
+  pending.catch(() => {});
+  let rows: Row[] = [];
   try {
     while (pending) {
-      const rows: Row[] = await pending;
+      const batch: Row[] = await pending;
+      const limit = pendingLimit;
       pending = null;
-      if (rows.length === 0) return;
-      const last = rows[rows.length - 1];
-      const cursor = keyIndexes.map((i) => last[i]);
-      if (rows.length === chunkSize && !options.signal?.aborted) {
-        // Read-ahead: the next chunk is read while the caller writes this one.
-        pending = fetch(cursor);
+      if (batch.length > 0) {
+        const last = batch[batch.length - 1];
+        cursor = keyIndexes.map((i) => last[i]);
+        if (rows.length === 0) rows = batch;
+        else for (let i = 0; i < batch.length; i++) rows.push(batch[i]);
+      }
+      if (batch.length === limit && !options.signal?.aborted) {
+        // Read-ahead: the next statement runs while this chunk is gathered and the caller
+        // writes the previous one. Its size keeps a chunk at most chunkSize rows.
+        const room = rows.length >= chunkSize ? chunkSize : chunkSize - rows.length;
+        pendingLimit = Math.min(statementRows, room);
+        pending = fetch(cursor, pendingLimit);
         pending.catch(() => {});
       }
-      yield { rows, cursor };
-      options.signal?.throwIfAborted();
-      await throttle.after(rows.length, options.signal);
-      options.signal?.throwIfAborted();
+      if (rows.length > 0 && (rows.length >= chunkSize || !pending)) {
+        const chunk = { rows, cursor };
+        rows = [];
+        yield chunk;
+        options.signal?.throwIfAborted();
+        await throttle.after(chunk.rows.length, options.signal);
+        options.signal?.throwIfAborted();
+      }
     }
   } finally {
     // A caller that stops early leaves at most one read in flight; let it finish so its

@@ -197,6 +197,17 @@ describe('schema reader and chunked snapshot', () => {
       resumed.push(...chunk.rows);
     expect([...all.slice(0, 21), ...resumed]).toEqual(all);
     expect(await estimateRows(conn, table)).toBe(60);
+
+    // Chunks gathered from smaller statements: the same rows, chunks never above chunkSize.
+    const gathered: Row[] = [];
+    const sizes: number[] = [];
+    for await (const chunk of readChunks(pool, table, { chunkSize: 7, statementRows: 3, cursor: null })) {
+      gathered.push(...chunk.rows);
+      sizes.push(chunk.rows.length);
+      expect(chunk.cursor).toEqual([chunk.rows.at(-1)?.[0], chunk.rows.at(-1)?.[1], chunk.rows.at(-1)?.[2]]);
+    }
+    expect(gathered).toEqual(all);
+    expect(sizes).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 4]);
   });
 
   it('several tables read at once on one pool, and a stopped reader gives its connection back', async () => {
