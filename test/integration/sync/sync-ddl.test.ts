@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { BINLAKE_BIN, runCli } from '../../harness/cli.js';
+import { sharedServer } from '../../harness/server.js';
+import { mergedRows, openWarehouse, sourceRows, writeTaskConfig } from '../../harness/sync-fixtures.js';
+
+async function seed(db: string, rows: number): Promise<void> {
+  const server = sharedServer();
+  await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(20), n INT)`);
+  const values = Array.from({ length: rows }, (_, i) => `(${i}, 'v${i}', ${i})`);
+  await server.query(`INSERT INTO \`${db}\`.t VALUES ${values.join(',')}`);
+}
+
+describe('DDL during sync', () => {
+  it('applies ADD COLUMN (with position and default) during incremental sync', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('ddl_inc');
+    await seed(db, 50);
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }]);
+    expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
+    await server.query(`UPDATE \`${db}\`.t SET v = 'before' WHERE id = 1`);
+    await server.query(`ALTER TABLE \`${db}\`.t ADD COLUMN c DECIMAL(6,2) NOT NULL DEFAULT 7.5 AFTER id, ADD COLUMN z VARCHAR(5) DEFAULT 'zz'`);
+    await server.query(`INSERT INTO \`${db}\`.t (id, c, v, n, z) VALUES (100, 1.25, 'new', 1, NULL)`);
+    await server.query(`UPDATE \`${db}\`.t SET c = 9.99 WHERE id = 2`);
+    const second = await runCli(['sync', '--config', configPath, '--until-caught-up']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(await mergedRows(configPath, 't')).toEqual(await sourceRows(server, db, 't'));
+    const sink = await openWarehouse(configPath);
+    const state = await sink.readState();
+    const base = await sink.readRows('t');
+    await sink.close();
+    expect(state.tables[0].schema.columns.map((c) => c.name)).toEqual(['id', 'c', 'v', 'n', 'z']);
+    // Rows copied before the ALTER got the default, as the source's existing rows did.
+    expect(base.find((r) => r[0] === 3)?.slice(1)).toEqual(['7.50', 'v3', 3, 'zz']);
+  });
+
+  it('applies ADD COLUMN issued in the middle of the full sync', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('ddl_full');
+    await seed(db, 3000);
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
+      snapshot: { chunkSize: 100, parallelism: 1, maxRowsPerSecond: 1500 },
+    });
+    const child = spawn(process.execPath, [BINLAKE_BIN, 'sync', '--config', configPath, '--until-caught-up'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await sleep(700);
+    await server.query(`ALTER TABLE \`${db}\`.t ADD COLUMN flag TINYINT NOT NULL DEFAULT 1 FIRST`);
+    await server.query(`UPDATE \`${db}\`.t SET flag = 0, v = 'late' WHERE id IN (5, 2999)`);
+    await server.query(`INSERT INTO \`${db}\`.t (flag, id, v, n) VALUES (2, 5000, 'x', 0)`);
+    expect(await exited).toBe(0);
+    const again = await runCli(['sync', '--config', configPath, '--until-caught-up']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await mergedRows(configPath, 't')).toEqual(await sourceRows(server, db, 't'));
+  });
+
+  it('stops with BLK_T6001 on every other DDL of a synced table by default, and ignores DDL on other tables', async () => {
+    const server = sharedServer();
+    const statements = [
+      'ALTER TABLE t DROP COLUMN n',
+      'ALTER TABLE t MODIFY v VARCHAR(40)',
+      'ALTER TABLE t CHANGE v w VARCHAR(20)',
+      'ALTER TABLE t RENAME COLUMN v TO w',
+      'RENAME TABLE t TO t2',
+      'TRUNCATE TABLE t',
+      'DROP TABLE t',
+    ];
+    await Promise.all(
+      statements.map(async (ddl) => {
+        const db = await server.freshDatabase('ddl_stop');
+        await seed(db, 5);
+        await server.query(`CREATE TABLE \`${db}\`.other (id INT PRIMARY KEY)`);
+        const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }]);
+        expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
+        const conn = await server.connect(db);
+        await conn.query('ALTER TABLE other ADD COLUMN x INT; DROP TABLE other');
+        await conn.query(ddl);
+        await conn.end();
+        const r = await runCli(['sync', '--config', configPath, '--until-caught-up']);
+        expect(r.code, `${ddl}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toContain('BLK_T6001');
+        const status = JSON.parse((await runCli(['status', '--config', configPath, '--json'])).stdout);
+        expect(status.state).toBe('Failed');
+        expect(status.lastError.code).toBe('BLK_T6001');
+        expect(status.lastError.remedy).toContain('ddl.unsupported');
+      }),
+    );
+  });
+
+  it('continues past other DDL with ddl.unsupported: ignore, keeping the warehouse shape', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('ddl_ignore');
+    await seed(db, 20);
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], { ddl: { unsupported: 'ignore' } });
+    expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
+    await server.query(`ALTER TABLE \`${db}\`.t MODIFY v VARCHAR(60)`);
+    await server.query(`INSERT INTO \`${db}\`.t VALUES (500, '${'w'.repeat(50)}', 5)`);
+    const r = await runCli(['sync', '--config', configPath, '--until-caught-up']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('ignored DDL');
+    expect(await mergedRows(configPath, 't')).toEqual(await sourceRows(server, db, 't'));
+  });
+});
