@@ -297,6 +297,47 @@ describe('DuckDbSink', () => {
     expect((await sink.readState()).tables[0].schema).toEqual(s1);
   });
 
+  it('numbers changes across tables in binlog order around an ADD COLUMN of one of them', async () => {
+    const items = schema('items', [col('id', 'int'), col('name', 'varchar')], ['id']);
+    const iref = { database: 'shop', table: 'items' };
+    await sink.ensureTables([target(items, 'crm_items')], {});
+    const s1: TableSchema = { ...ORDERS, columns: [...ORDERS.columns, col('n', 'int')] };
+    await sink.commitBatch(
+      batch(1n, [
+        txn(1, [
+          { op: 'I', table: ref, after: [1, 'a', 1n] },
+          { op: 'I', table: iref, after: [1, 'x'] },
+        ]),
+        txn(2, [], [addColumn(s1, 3, 42)]),
+        txn(3, [
+          { op: 'I', table: iref, after: [2, 'y'] },
+          { op: 'U', table: ref, before: [1, 'a', 1n, 42], after: [1, 'a', 2n, 43] },
+        ]),
+      ]),
+    );
+    expect((await sink.readLog('orders')).map((r) => [r.recordId, r.row])).toEqual([
+      [1n, [1, 'a', 1n, 42]],
+      [4n, [1, 'a', 1n, 42]],
+      [4n, [1, 'a', 2n, 43]],
+    ]);
+    expect((await sink.readLog('crm_items')).map((r) => [r.recordId, r.row])).toEqual([
+      [2n, [1, 'x']],
+      [3n, [2, 'y']],
+    ]);
+  });
+
+  it('reuses an existing table with extra columns (existingTables: ignore), leaving them NULL', async () => {
+    await sink.sqlRows('CREATE TABLE "legacy_base" (extra VARCHAR, v VARCHAR, id INTEGER)');
+    const legacy = schema('legacy', [col('id', 'int'), col('v', 'varchar')], ['id']);
+    await sink.ensureTables([target(legacy)], {});
+    await sink.appendBaseChunk('legacy', [[1, 'one']], { cursor: [1] });
+    expect(await sink.sqlRows('SELECT * FROM legacy_base')).toEqual([[null, 'one', 1]]);
+    await sink.sqlRows('CREATE TABLE "short_base" (id INTEGER)');
+    const short = schema('short', [col('id', 'int'), col('v', 'varchar')], ['id']);
+    await sink.ensureTables([target(short)], {});
+    await rejects(sink.appendBaseChunk('short', [[1, 'x']], { cursor: [1] }), 'BLK_D4005');
+  });
+
   it('reports existing targets and refuses a column named like an additional column', async () => {
     expect(await sink.existingTargets(['orders', 'ORDERS', 'missing'])).toEqual([
       'orders_base',
