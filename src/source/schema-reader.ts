@@ -72,6 +72,9 @@ function defaultSql(
   if (/^current_timestamp/i.test(value) && (kind === 'timestamp' || kind === 'datetime')) return value;
   if (extra.includes('DEFAULT_GENERATED')) return `(${value})`;
   if (NUMERIC_KINDS.has(kind)) return value;
+  // MySQL 8 prints the default of a binary column as a hex literal.
+  if ((kind === 'binary' || kind === 'varbinary' || kind === 'blob') && /^0x[0-9a-f]*$/i.test(value))
+    return value;
   return sqlString(value);
 }
 

@@ -7,7 +7,12 @@ import type { ServerAddress } from '../../../src/sandbox/sql-server.js';
 import { formatFindings, runPrecheck } from '../../../src/source/precheck/index.js';
 import { sharedServer } from '../../harness/server.js';
 
-function configFor(address: ServerAddress, objects: unknown, extra: Record<string, unknown> = {}): Config {
+function configFor(
+  address: ServerAddress,
+  objects: unknown,
+  extra: Record<string, unknown> = {},
+  sourceExtra: Record<string, unknown> = {},
+): Config {
   return parseConfig({
     source: {
       host: address.host,
@@ -15,6 +20,7 @@ function configFor(address: ServerAddress, objects: unknown, extra: Record<strin
       user: address.user,
       password: address.password,
       serverId: 4242,
+      ...sourceExtra,
     },
     destination: { type: 'duckdb', path: '/tmp/binlake-precheck-unused.duckdb' },
     objects,
@@ -215,6 +221,19 @@ describe('precheck on the shared MariaDB', () => {
       configFor({ ...server.source, host: 'no-such-host.invalid' }, [{ database: db, tables: ['orders'] }]),
     );
     expect(find(unknown, 'source.connectivity').found).toContain('cannot be resolved');
+  });
+
+  it('TLS configured against a server without TLS is its own finding', async () => {
+    const findings = await runPrecheck(
+      configFor(server.source, [{ database: db, tables: ['orders'] }], {}, { tls: true }),
+    );
+    const tls = find(findings, 'source.tls');
+    const [row] = await server.query<{ v: string }[]>('SELECT @@have_ssl AS v');
+    if (row.v === 'YES') expect(tls.result).not.toBe('fail');
+    else {
+      expect(tls.result, formatFindings(findings)).toBe('fail');
+      expect(find(findings, 'source.authentication').found).toMatch(/^not checked/);
+    }
   });
 
   it('extra providers run after the source items, and a throwing one becomes a failed finding', async () => {
