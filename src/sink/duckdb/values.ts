@@ -107,12 +107,9 @@ export function cellWriter(storage: DuckDbStorage): CellWriter {
     case 'UBIGINT':
       return (a, v) => a.appendUBigInt(expectBigInt(v, 'UBIGINT'));
     case 'FLOAT':
-      return (a, v) => {
-        const n = expectNumber(v, 'FLOAT');
-        if (!Object.is(Math.fround(n), n) && !Number.isNaN(n))
-          throw new TypeError(`${n} is not a float32 value`);
-        a.appendFloat(n);
-      };
+      // The canonical FLOAT is already the exact float32; any other double rounds to the float32
+      // MySQL itself stored for it (its shortest text form reads back to the same float32).
+      return (a, v) => a.appendFloat(typeof v === 'number' ? v : expectNumber(v, 'FLOAT'));
     case 'DOUBLE':
       return (a, v) => a.appendDouble(expectNumber(v, 'DOUBLE'));
     case 'DECIMAL': {

@@ -196,4 +196,17 @@ describe('DuckDB type mapping and value round trip', () => {
     expect(rows[0][1]).toBe('-1234567890123456789012345678.0123456789');
     expect(rows[0][2]).toBe('-12345678901234567890123456789012345.012345678901234567890123456789');
   });
+
+  it('refuses values it would have to change, naming table, row and column', async () => {
+    const row = [...ROWS[2]];
+    row[0] = 10;
+    row[COLUMNS.findIndex(([c]) => c.name === 'dec38')] = '1.00000000001';
+    await expect(sink.appendBaseChunk('every_type', [row], { cursor: [10] })).rejects.toThrow(
+      /every_type_base: row 1 of the batch, column dec38: '1.00000000001' has more than 10 decimals/,
+    );
+    row[COLUMNS.findIndex(([c]) => c.name === 'dec38')] = null;
+    row[COLUMNS.findIndex(([c]) => c.name === 'tiu')] = -1;
+    await expect(sink.appendBaseChunk('every_type', [row], { cursor: [10] })).rejects.toThrow(/column tiu/);
+    expect((await sink.readRows('every_type')).length).toBe(3);
+  });
 });
