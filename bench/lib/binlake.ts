@@ -53,9 +53,13 @@ export function runningApi(warehouse: string): { host: string; port: number } | 
   }
 }
 
-export async function apiGet(api: { host: string; port: number }, route: string): Promise<string> {
+export async function apiGet(
+  api: { host: string; port: number },
+  route: string,
+  timeoutMs = 60_000,
+): Promise<string> {
   return await new Promise((resolve, reject) => {
-    const req = http.get({ host: api.host, port: api.port, path: route, timeout: 5000 }, (res) => {
+    const req = http.get({ host: api.host, port: api.port, path: route, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {

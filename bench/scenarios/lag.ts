@@ -32,6 +32,7 @@ const FIGURES: FigureSpec[] = [
   { key: 'applied_over_source', label: 'applied / source', unit: '×' },
   { key: 'drain_s', label: 'catch-up after the writer stopped', unit: 's' },
   { key: 'kept_up', label: 'kept up (1 = yes)', unit: '' },
+  { key: 'api_max_s', label: 'slowest GET /status answer', unit: 's' },
   { key: 'sync_rss_mb', label: 'binlake sync peak RSS', unit: 'MiB' },
 ];
 
@@ -105,11 +106,14 @@ export const lag: Scenario = {
         let checkpoint: { file: string; position: number } | null = null;
         let polling = true;
         let pollError: Error | null = null;
+        let apiMax = 0;
         const poller = (async () => {
           while (polling && !exited) {
             try {
+              const asked = Date.now();
               const status = JSON.parse(await apiGet(api, '/status')) as StatusView;
               const now = Date.now();
+              apiMax = Math.max(apiMax, (now - asked) / 1000);
               statusLags.push(status.lagSeconds);
               if (status.state === 'Failed')
                 pollError = new Error(`sync failed: ${status.lastError?.message}`);
@@ -175,7 +179,7 @@ export const lag: Scenario = {
           .map((p) => p.lag ?? Number.NaN)
           .filter(Number.isFinite)
           .sort((a, b) => a - b);
-        return { write, metricsBefore, metricsAtEnd, drain, lags, statusLags };
+        return { write, metricsBefore, metricsAtEnd, drain, lags, statusLags, apiMax };
       });
       sync.child.kill('SIGTERM');
       const proc = await sync.done;
@@ -192,6 +196,7 @@ export const lag: Scenario = {
       f.applied_over_source = f.applied_rate / f.source_rate;
       f.drain_s = result.drain;
       f.kept_up = result.drain <= 1 + PROBE_MS / 1000 ? 1 : 0;
+      f.api_max_s = result.apiMax;
       f.sync_rss_mb = proc.peakRssMb;
       return f;
     });
