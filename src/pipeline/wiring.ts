@@ -33,7 +33,7 @@ export async function precheckAll(
   config: Config,
   options: { resuming: boolean; self?: boolean },
 ): Promise<Finding[]> {
-  return await runPrecheck(config, {
+  const findings = await runPrecheck(config, {
     extra: [
       async () => {
         const running = options.self ? null : findRunningSync(config.destination.path);
@@ -58,14 +58,14 @@ export async function precheckAll(
         } catch {
           // The source items already report why the tables cannot be read.
         }
-        const findings = await destinationFindings({
+        const destination = await destinationFindings({
           path: config.destination.path,
           tables,
           existingTables: options.resuming ? 'ignore' : config.existingTables,
           partitions: config.partitions,
           naming: config.naming,
         });
-        return options.resuming ? findings.filter((f) => f.item !== 'destination.existing-tables') : findings;
+        return options.resuming ? destination.filter((f) => f.item !== 'destination.existing-tables') : destination;
       },
     ],
   });
