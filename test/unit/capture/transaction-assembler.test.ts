@@ -113,6 +113,31 @@ describe('TransactionAssembler', () => {
     });
   });
 
+  it('classifies every other DDL on a synced table and stops by default', async () => {
+    const cases: [string, string][] = [
+      ['ALTER TABLE orders DROP COLUMN v', 'drop-column'],
+      ['ALTER TABLE orders MODIFY v VARCHAR(40)', 'modify-column'],
+      ['ALTER TABLE orders CHANGE v w VARCHAR(20)', 'rename-column'],
+      ['ALTER TABLE orders RENAME COLUMN v TO w', 'rename-column'],
+      ['ALTER TABLE shop.orders RENAME TO orders_old', 'rename-table'],
+      ['RENAME TABLE orders TO orders_old', 'rename-table'],
+      ['TRUNCATE TABLE orders', 'truncate-table'],
+      ['DROP TABLE IF EXISTS other, `orders`', 'drop-table'],
+    ];
+    for (const [sql, kind] of cases) {
+      const stop = setup('stop');
+      await expect(stop.tracker.onDdl(sql, 'shop', 0)).rejects.toSatisfy((e) =>
+        isBinlakeError(e, 'BLK_T6001'),
+      );
+      const ignore = setup('ignore');
+      expect((await ignore.tracker.onDdl(sql, 'shop', 0)).map((c) => c.kind)).toEqual([kind]);
+    }
+    // Index, option and default changes leave stored rows alone: nothing to do.
+    expect(
+      await setup('stop').tracker.onDdl('ALTER TABLE orders ADD INDEX (v), ALTER v SET DEFAULT 1', 'shop', 0),
+    ).toEqual([]);
+  });
+
   it('records ignored DDL under the ignore policy', async () => {
     const { assembler } = setup('ignore');
     const out = await assembler.push(ev({ kind: 'query', database: 'shop', sql: 'TRUNCATE TABLE orders' }));
