@@ -12,7 +12,7 @@ import { sharedServer } from '../../harness/server.js';
  * BINLAKE_BENCH_ROWS sets the size, default 300,000). Not a timed test: it only prints figures.
  */
 describe.runIf(process.env.BINLAKE_BENCH)('snapshot reader speed (sysbench shape)', () => {
-  const server = sharedServer();
+  let server: ReturnType<typeof sharedServer>;
   const rows = Number(process.env.BINLAKE_BENCH_ROWS ?? 300_000);
   let db: string;
   let config: Config;
@@ -20,6 +20,7 @@ describe.runIf(process.env.BINLAKE_BENCH)('snapshot reader speed (sysbench shape
   let pool: SourcePool;
 
   beforeAll(async () => {
+    server = sharedServer();
     db = await server.freshDatabase('bench');
     await server.query(`CREATE TABLE \`${db}\`.sbtest1 (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL DEFAULT 0,
       c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k))`);
