@@ -63,6 +63,8 @@ interface BackFill {
   storage: DuckDbStorage;
   /** `_log` rows with a smaller record_id existed before the DDL. */
   logBefore: bigint;
+  /** Which tables got the column in this batch (a table that already had it keeps its values). */
+  tables: { base: boolean; log: boolean };
 }
 
 /** How a physical column of a destination table is filled. */
@@ -647,7 +649,7 @@ export class DuckDbSink implements Sink {
         },
       );
     }
-    let added = false;
+    const added = { base: false, log: false };
     for (const kind of ['base', 'log'] as const) {
       const table = `${state.target}_${kind}`;
       // Idempotent: a table that already has the column (a reused table, a replayed DDL) keeps its rows.
@@ -660,23 +662,26 @@ export class DuckDbSink implements Sink {
         `ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(name)} ${storage.sql}`,
       );
       this.layouts.delete(table);
-      added = true;
+      added[kind] = true;
     }
     state.schema = change.schemaAfter;
-    return value === null || !added
+    return value === null || (!added.base && !added.log)
       ? null
-      : { target: state.target, column: name, value, storage, logBefore: nextRecordId };
+      : { target: state.target, column: name, value, storage, logBefore: nextRecordId, tables: added };
   }
 
   /** Existing rows get the ADD COLUMN default: all of `_base`, the `_log` rows numbered before the DDL. */
   private async backFill(fill: BackFill): Promise<void> {
     const col = quoteIdent(fill.column);
     const type = duckDbType(fill.storage);
-    await this.connection.run(
-      `UPDATE ${quoteIdent(`${fill.target}_base`)} SET ${col} = $1`,
-      [fill.value],
-      [type],
-    );
+    if (fill.tables.base) {
+      await this.connection.run(
+        `UPDATE ${quoteIdent(`${fill.target}_base`)} SET ${col} = $1`,
+        [fill.value],
+        [type],
+      );
+    }
+    if (!fill.tables.log) return;
     await this.connection.run(
       `UPDATE ${quoteIdent(`${fill.target}_log`)} SET ${col} = $1 WHERE ${quoteIdent(logColumnNames(this.naming).recordId)} < $2`,
       [fill.value, fill.logBefore],
