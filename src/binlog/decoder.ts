@@ -1,5 +1,5 @@
-import { crc32 } from 'node:zlib';
 import { BinlakeError } from '../core/errors.js';
+import { crc32 } from './crc32.js';
 import { hexExcerpt } from './dump.js';
 import { EventFlag, type EventHeader, readEventHeader } from './event-header.js';
 import { EventType, eventTypeName } from './event-type.js';
@@ -46,11 +46,13 @@ export class BinlogDecoder {
   private format: BinlogFormat;
   readonly tables: TableCache;
   private readonly verify: boolean;
+  private readonly nested: (bytes: Buffer, position: number, file: string) => BinlogEvent;
 
   constructor(options: DecoderOptions = {}) {
     this.format = initialFormat(options.initialChecksum ?? 'none');
     this.tables = new TableCache(options.schemaFor);
     this.verify = options.verifyChecksums ?? true;
+    this.nested = (inner, at, file) => this.decodeNestedEvent(inner, at, file);
   }
 
   /** The format in force: checksum algorithm, server version, post-header lengths. */
@@ -135,28 +137,29 @@ export class BinlogDecoder {
       position,
       format: this.format,
       tables: this.tables,
-      decodeNested: (inner, at) => {
-        if (inner.length < EVENT_HEADER_LENGTH) {
-          throw new BinlakeError('BLK_B2001', 'nested event shorter than its header', {
-            details: { need: EVENT_HEADER_LENGTH, have: inner.length },
-          });
-        }
-        const h = readEventHeader(inner);
-        if (h.eventSize !== inner.length) {
-          throw new BinlakeError(
-            'BLK_B2003',
-            `nested event header says ${h.eventSize} bytes, has ${inner.length}`,
-          );
-        }
-        if (h.typeCode === EventType.FORMAT_DESCRIPTION || h.typeCode === EventType.TRANSACTION_PAYLOAD) {
-          throw new BinlakeError('BLK_B2003', `${eventTypeName(h.typeCode)} inside a transaction payload`);
-        }
-        return this.decodeBody(inner, h, file, at, inner.length);
-      },
+      decodeNested: this.nested,
     };
     const decodeBodyOf = BODY_DECODERS.get(header.typeCode) ?? decodeUnknown;
-    const event = decodeBodyOf(r, ctx);
-    return event;
+    return decodeBodyOf(r, ctx);
+  }
+
+  private decodeNestedEvent(inner: Buffer, at: number, file: string): BinlogEvent {
+    if (inner.length < EVENT_HEADER_LENGTH) {
+      throw new BinlakeError('BLK_B2001', 'nested event shorter than its header', {
+        details: { need: EVENT_HEADER_LENGTH, have: inner.length },
+      });
+    }
+    const h = readEventHeader(inner);
+    if (h.eventSize !== inner.length) {
+      throw new BinlakeError(
+        'BLK_B2003',
+        `nested event header says ${h.eventSize} bytes, has ${inner.length}`,
+      );
+    }
+    if (h.typeCode === EventType.FORMAT_DESCRIPTION || h.typeCode === EventType.TRANSACTION_PAYLOAD) {
+      throw new BinlakeError('BLK_B2003', `${eventTypeName(h.typeCode)} inside a transaction payload`);
+    }
+    return this.decodeBody(inner, h, file, at, inner.length);
   }
 
   /** Adds file, position, event type and a hex excerpt to any error; non-binlake errors become BLK_B2003. */
@@ -198,11 +201,11 @@ export class BinlogDecoder {
 function eventCrc(bytes: Buffer): number {
   const end = bytes.length - 4;
   if (bytes[4] === EventType.FORMAT_DESCRIPTION && bytes[17] & EventFlag.BINLOG_IN_USE) {
-    let crc = crc32(bytes.subarray(0, 17));
-    crc = crc32(Buffer.from([bytes[17] & ~EventFlag.BINLOG_IN_USE]), crc);
-    return crc32(bytes.subarray(18, end), crc) >>> 0;
+    let crc = crc32(bytes, 0, 17);
+    crc = crc32(Buffer.from([bytes[17] & ~EventFlag.BINLOG_IN_USE]), 0, 1, crc);
+    return crc32(bytes, 18, end, crc);
   }
-  return crc32(bytes.subarray(0, end)) >>> 0;
+  return crc32(bytes, 0, end);
 }
 
 function hex32(n: number): string {

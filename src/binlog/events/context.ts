@@ -12,7 +12,7 @@ export interface DecodeContext {
   format: BinlogFormat;
   tables: TableCache;
   /** Decodes an event nested in another (TRANSACTION_PAYLOAD); no checksum, same caches. */
-  decodeNested(bytes: Buffer, position: number): BinlogEvent;
+  decodeNested(bytes: Buffer, position: number, file: string): BinlogEvent;
 }
 
 /** One pure decoder per event body: bytes after the header (checksum excluded) → event. */

@@ -11,20 +11,35 @@ import type { BodyDecoder } from './context.js';
  * `fdeHasChecksumAlgorithm`); they are there even when the algorithm is OFF.
  */
 export class FormatDescriptionEvent extends BaseEvent {
-  readonly type = 'format_description' as const;
+  get type(): 'format_description' {
+    return 'format_description';
+  }
+  declare readonly binlogVersion: number;
+  declare readonly serverVersion: string;
+  declare readonly createTimestamp: number;
+  declare readonly headerLength: number;
+  declare readonly postHeaderLengths: number[];
+  declare readonly checksumAlgorithm: ChecksumAlgorithm | null;
+
   constructor(
     header: FormatDescriptionEvent['header'],
     file: string,
     position: number,
-    readonly binlogVersion: number,
-    readonly serverVersion: string,
-    readonly createTimestamp: number,
-    readonly headerLength: number,
-    readonly postHeaderLengths: number[],
+    binlogVersion: number,
+    serverVersion: string,
+    createTimestamp: number,
+    headerLength: number,
+    postHeaderLengths: number[],
     /** null when the server predates checksums (no algorithm byte). */
-    readonly checksumAlgorithm: ChecksumAlgorithm | null,
+    checksumAlgorithm: ChecksumAlgorithm | null,
   ) {
     super(header, file, position);
+    this.binlogVersion = binlogVersion;
+    this.serverVersion = serverVersion;
+    this.createTimestamp = createTimestamp;
+    this.headerLength = headerLength;
+    this.postHeaderLengths = postHeaderLengths;
+    this.checksumAlgorithm = checksumAlgorithm;
   }
 
   get mariadb(): boolean {

@@ -15,26 +15,47 @@ function uuid(r: PacketReader): string {
  * Each optional group is present when bytes remain (older servers write fewer).
  */
 export class MysqlGtidEvent extends BaseEvent {
-  readonly type: 'gtid' | 'anonymous_gtid';
+  declare readonly type: 'gtid' | 'anonymous_gtid';
+  declare readonly flags: number;
+  declare readonly sid: string;
+  declare readonly gno: bigint;
+  declare readonly lastCommitted: bigint | null;
+  declare readonly sequenceNumber: bigint | null;
+  declare readonly immediateCommitTimestamp: bigint | null;
+  declare readonly originalCommitTimestamp: bigint | null;
+  declare readonly transactionLength: bigint | null;
+  declare readonly immediateServerVersion: number | null;
+  declare readonly originalServerVersion: number | null;
+
   constructor(
     header: MysqlGtidEvent['header'],
     file: string,
     position: number,
     anonymous: boolean,
     /** Bit 0: the transaction may commit in parallel with the previous one ("commit flag"). */
-    readonly flags: number,
-    readonly sid: string,
-    readonly gno: bigint,
-    readonly lastCommitted: bigint | null,
-    readonly sequenceNumber: bigint | null,
+    flags: number,
+    sid: string,
+    gno: bigint,
+    lastCommitted: bigint | null,
+    sequenceNumber: bigint | null,
     /** Microseconds since the epoch. */
-    readonly immediateCommitTimestamp: bigint | null,
-    readonly originalCommitTimestamp: bigint | null,
-    readonly transactionLength: bigint | null,
-    readonly immediateServerVersion: number | null,
-    readonly originalServerVersion: number | null,
+    immediateCommitTimestamp: bigint | null,
+    originalCommitTimestamp: bigint | null,
+    transactionLength: bigint | null,
+    immediateServerVersion: number | null,
+    originalServerVersion: number | null,
   ) {
     super(header, file, position);
+    this.flags = flags;
+    this.sid = sid;
+    this.gno = gno;
+    this.lastCommitted = lastCommitted;
+    this.sequenceNumber = sequenceNumber;
+    this.immediateCommitTimestamp = immediateCommitTimestamp;
+    this.originalCommitTimestamp = originalCommitTimestamp;
+    this.transactionLength = transactionLength;
+    this.immediateServerVersion = immediateServerVersion;
+    this.originalServerVersion = originalServerVersion;
     this.type = anonymous ? 'anonymous_gtid' : 'gtid';
   }
 
@@ -125,14 +146,19 @@ export interface GtidInterval {
  * start(8) end(8), `end` exclusive on the wire. `gtidSet` is MySQL's text form.
  */
 export class PreviousGtidsEvent extends BaseEvent {
-  readonly type = 'previous_gtids' as const;
+  get type(): 'previous_gtids' {
+    return 'previous_gtids';
+  }
+  declare readonly sets: { sid: string; intervals: GtidInterval[] }[];
+
   constructor(
     header: PreviousGtidsEvent['header'],
     file: string,
     position: number,
-    readonly sets: { sid: string; intervals: GtidInterval[] }[],
+    sets: { sid: string; intervals: GtidInterval[] }[],
   ) {
     super(header, file, position);
+    this.sets = sets;
   }
 
   get gtidSet(): string {
@@ -189,18 +215,31 @@ export const MariadbGtidFlag = {
  * one QUERY.
  */
 export class MariadbGtidEvent extends BaseEvent {
-  readonly type = 'mariadb_gtid' as const;
+  get type(): 'mariadb_gtid' {
+    return 'mariadb_gtid';
+  }
+  declare readonly seqNo: bigint;
+  declare readonly domainId: number;
+  declare readonly flags: number;
+  declare readonly commitId: bigint | null;
+  declare readonly xid: { formatId: number; gtrid: Uint8Array; bqual: Uint8Array } | null;
+
   constructor(
     header: MariadbGtidEvent['header'],
     file: string,
     position: number,
-    readonly seqNo: bigint,
-    readonly domainId: number,
-    readonly flags: number,
-    readonly commitId: bigint | null,
-    readonly xid: { formatId: number; gtrid: Uint8Array; bqual: Uint8Array } | null,
+    seqNo: bigint,
+    domainId: number,
+    flags: number,
+    commitId: bigint | null,
+    xid: { formatId: number; gtrid: Uint8Array; bqual: Uint8Array } | null,
   ) {
     super(header, file, position);
+    this.seqNo = seqNo;
+    this.domainId = domainId;
+    this.flags = flags;
+    this.commitId = commitId;
+    this.xid = xid;
   }
 
   /** `domain-server-seq`, MariaDB's GTID text. */
@@ -258,15 +297,22 @@ export interface MariadbGtid {
  * before this file.
  */
 export class MariadbGtidListEvent extends BaseEvent {
-  readonly type = 'mariadb_gtid_list' as const;
+  get type(): 'mariadb_gtid_list' {
+    return 'mariadb_gtid_list';
+  }
+  declare readonly flags: number;
+  declare readonly gtids: MariadbGtid[];
+
   constructor(
     header: MariadbGtidListEvent['header'],
     file: string,
     position: number,
-    readonly flags: number,
-    readonly gtids: MariadbGtid[],
+    flags: number,
+    gtids: MariadbGtid[],
   ) {
     super(header, file, position);
+    this.flags = flags;
+    this.gtids = gtids;
   }
 
   /** `0-1-5,1-1-9`, MariaDB's gtid_binlog_pos text. */

@@ -42,21 +42,38 @@ export interface QueryStatus {
  * the SQL text is MariaDB's compressed record (see compression.ts).
  */
 export class QueryEvent extends BaseEvent {
-  readonly type = 'query' as const;
+  get type(): 'query' {
+    return 'query';
+  }
+  declare readonly threadId: number;
+  declare readonly executionTime: number;
+  declare readonly errorCode: number;
+  declare readonly database: string;
+  declare readonly sql: string;
+  declare readonly status: QueryStatus;
+  declare readonly compressed: boolean;
+
   constructor(
     header: QueryEvent['header'],
     file: string,
     position: number,
-    readonly threadId: number,
-    readonly executionTime: number,
-    readonly errorCode: number,
+    threadId: number,
+    executionTime: number,
+    errorCode: number,
     /** The default database (`USE db`) when the statement ran; '' when none. */
-    readonly database: string,
-    readonly sql: string,
-    readonly status: QueryStatus,
-    readonly compressed: boolean,
+    database: string,
+    sql: string,
+    status: QueryStatus,
+    compressed: boolean,
   ) {
     super(header, file, position);
+    this.threadId = threadId;
+    this.executionTime = executionTime;
+    this.errorCode = errorCode;
+    this.database = database;
+    this.sql = sql;
+    this.status = status;
+    this.compressed = compressed;
   }
 
   /** character_set_client as a charset name, when the status variables say. */

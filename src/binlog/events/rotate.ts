@@ -9,15 +9,22 @@ import type { BodyDecoder } from './context.js';
  * source switched files.
  */
 export class RotateEvent extends BaseEvent {
-  readonly type = 'rotate' as const;
+  get type(): 'rotate' {
+    return 'rotate';
+  }
+  declare readonly nextFile: string;
+  declare readonly nextFilePosition: number;
+
   constructor(
     header: RotateEvent['header'],
     file: string,
     position: number,
-    readonly nextFile: string,
-    readonly nextFilePosition: number,
+    nextFile: string,
+    nextFilePosition: number,
   ) {
     super(header, file, position);
+    this.nextFile = nextFile;
+    this.nextFilePosition = nextFilePosition;
   }
 
   get fake(): boolean {

@@ -33,23 +33,42 @@ export interface RowsExtraData {
  * — so absent and NULL differ only through `presentColumns`; capture must reject or handle it.
  */
 abstract class RowsEventBase extends BaseEvent {
+  declare readonly tableId: number;
+  declare readonly table: TableRef;
+  declare readonly columnCount: number;
+  declare readonly columnNames: readonly string[];
+  declare readonly flags: number;
+  declare readonly version: 1 | 2;
+  declare readonly compressed: boolean;
+  declare readonly extraData: readonly RowsExtraData[];
+  declare readonly presentColumns: readonly number[] | null;
+
   constructor(
     header: RowsEventBase['header'],
     file: string,
     position: number,
-    readonly tableId: number,
-    readonly table: TableRef,
-    readonly columnCount: number,
+    tableId: number,
+    table: TableRef,
+    columnCount: number,
     /** Column names in table order (from FULL metadata, the schema hint, or `@1`…). */
-    readonly columnNames: readonly string[],
-    readonly flags: number,
-    readonly version: 1 | 2,
-    readonly compressed: boolean,
-    readonly extraData: readonly RowsExtraData[],
+    columnNames: readonly string[],
+    flags: number,
+    version: 1 | 2,
+    compressed: boolean,
+    extraData: readonly RowsExtraData[],
     /** Present columns of the (before) image, or null when all are present. */
-    readonly presentColumns: readonly number[] | null,
+    presentColumns: readonly number[] | null,
   ) {
     super(header, file, position);
+    this.tableId = tableId;
+    this.table = table;
+    this.columnCount = columnCount;
+    this.columnNames = columnNames;
+    this.flags = flags;
+    this.version = version;
+    this.compressed = compressed;
+    this.extraData = extraData;
+    this.presentColumns = presentColumns;
   }
 
   abstract get partial(): boolean;
@@ -76,8 +95,11 @@ abstract class RowsEventBase extends BaseEvent {
 }
 
 export class WriteRowsEvent extends RowsEventBase {
-  readonly type = 'write_rows' as const;
-  rows: Row[] = [];
+  get type(): 'write_rows' {
+    return 'write_rows';
+  }
+  /** One row per inserted row, in table column order. */
+  declare rows: Row[];
   get partial(): boolean {
     return this.presentColumns !== null;
   }
@@ -87,8 +109,11 @@ export class WriteRowsEvent extends RowsEventBase {
 }
 
 export class DeleteRowsEvent extends RowsEventBase {
-  readonly type = 'delete_rows' as const;
-  rows: Row[] = [];
+  get type(): 'delete_rows' {
+    return 'delete_rows';
+  }
+  /** One row per deleted row (its before image), in table column order. */
+  declare rows: Row[];
   get partial(): boolean {
     return this.presentColumns !== null;
   }
@@ -103,10 +128,12 @@ export interface UpdatedRow {
 }
 
 export class UpdateRowsEvent extends RowsEventBase {
-  readonly type = 'update_rows' as const;
-  rows: UpdatedRow[] = [];
+  get type(): 'update_rows' {
+    return 'update_rows';
+  }
+  declare rows: UpdatedRow[];
   /** Present columns of the after image, or null when all are present. */
-  presentColumnsAfter: readonly number[] | null = null;
+  declare presentColumnsAfter: readonly number[] | null;
   get partial(): boolean {
     return this.presentColumns !== null || this.presentColumnsAfter !== null;
   }
@@ -119,7 +146,20 @@ export type RowsEvent = WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
 
 type RowsKind = 'write' | 'update' | 'delete';
 
-function kindOf(type: number): { kind: RowsKind; version: 1 | 2; compressed: boolean } {
+interface RowsShape {
+  kind: RowsKind;
+  version: 1 | 2;
+  compressed: boolean;
+}
+
+const SHAPES = new Map<number, RowsShape>();
+for (const type of [23, 24, 25, 30, 31, 32, 166, 167, 168, 169, 170, 171]) SHAPES.set(type, shapeOf(type));
+
+function kindOf(type: number): RowsShape {
+  return SHAPES.get(type) ?? shapeOf(type);
+}
+
+function shapeOf(type: number): RowsShape {
   switch (type) {
     case EventType.WRITE_ROWS_V1:
       return { kind: 'write', version: 1, compressed: false };
@@ -258,25 +298,30 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
   }
   const rowsReader = compressed ? new PacketReader(inflateMariadb(r.rest())) : r;
   const presentBefore = presentList(before, width);
-  const args = [
-    ctx.header,
-    ctx.file,
-    ctx.position,
-    tableId,
-    table.ref,
-    width,
-    table.names,
-    flags,
-    version,
-    compressed,
-    extraData,
-    presentBefore,
-  ] as const;
+  const h = ctx.header;
+  const f = ctx.file;
+  const p = ctx.position;
+  const names = table.names;
+  const ref = table.ref;
   if (kind === 'update') {
-    const event = new UpdateRowsEvent(...args);
+    const event = new UpdateRowsEvent(
+      h,
+      f,
+      p,
+      tableId,
+      ref,
+      width,
+      names,
+      flags,
+      version,
+      compressed,
+      extraData,
+      presentBefore,
+    );
     const presentAfter = presentList(after, width);
     event.presentColumnsAfter = presentAfter;
-    const rows: UpdatedRow[] = event.rows;
+    const rows: UpdatedRow[] = [];
+    event.rows = rows;
     while (rowsReader.pos < rowsReader.end) {
       const start = rowsReader.pos;
       const b = readImage(rowsReader, table, presentBefore);
@@ -286,8 +331,38 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
     }
     return event;
   }
-  const event = kind === 'write' ? new WriteRowsEvent(...args) : new DeleteRowsEvent(...args);
-  const rows = event.rows;
+  const event =
+    kind === 'write'
+      ? new WriteRowsEvent(
+          h,
+          f,
+          p,
+          tableId,
+          ref,
+          width,
+          names,
+          flags,
+          version,
+          compressed,
+          extraData,
+          presentBefore,
+        )
+      : new DeleteRowsEvent(
+          h,
+          f,
+          p,
+          tableId,
+          ref,
+          width,
+          names,
+          flags,
+          version,
+          compressed,
+          extraData,
+          presentBefore,
+        );
+  const rows: Row[] = [];
+  event.rows = rows;
   while (rowsReader.pos < rowsReader.end) {
     const start = rowsReader.pos;
     rows.push(readImage(rowsReader, table, presentBefore));

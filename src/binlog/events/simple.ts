@@ -3,7 +3,9 @@ import type { BodyDecoder } from './context.js';
 
 /** STOP (3): the server shut down; no body. */
 export class StopEvent extends BaseEvent {
-  readonly type = 'stop' as const;
+  get type(): 'stop' {
+    return 'stop';
+  }
   protected body() {
     return {};
   }
@@ -13,15 +15,22 @@ export const decodeStop: BodyDecoder = (_r, ctx) => new StopEvent(ctx.header, ct
 
 /** INCIDENT (26): type(2) message_length(1) message — the source may have lost changes here. */
 export class IncidentEvent extends BaseEvent {
-  readonly type = 'incident' as const;
+  get type(): 'incident' {
+    return 'incident';
+  }
+  declare readonly incident: number;
+  declare readonly message: string;
+
   constructor(
     header: IncidentEvent['header'],
     file: string,
     position: number,
-    readonly incident: number,
-    readonly message: string,
+    incident: number,
+    message: string,
   ) {
     super(header, file, position);
+    this.incident = incident;
+    this.message = message;
   }
   protected body() {
     return { incident: this.incident, message: this.message };
@@ -40,16 +49,25 @@ export const decodeIncident: BodyDecoder = (r, ctx) => {
  * 8.0.26+) carries type/length/value fields instead: 0 = file name, 1 = position (packed int).
  */
 export class HeartbeatEvent extends BaseEvent {
-  readonly type = 'heartbeat' as const;
+  get type(): 'heartbeat' {
+    return 'heartbeat';
+  }
+  declare readonly logFile: string;
+  declare readonly logPosition: number;
+  declare readonly v2: boolean;
+
   constructor(
     header: HeartbeatEvent['header'],
     file: string,
     position: number,
-    readonly logFile: string,
-    readonly logPosition: number,
-    readonly v2: boolean,
+    logFile: string,
+    logPosition: number,
+    v2: boolean,
   ) {
     super(header, file, position);
+    this.logFile = logFile;
+    this.logPosition = logPosition;
+    this.v2 = v2;
   }
   protected body() {
     return { logFile: this.logFile, logPosition: this.logPosition, v2: this.v2 };
@@ -74,14 +92,14 @@ export const decodeHeartbeatV2: BodyDecoder = (r, ctx) => {
 
 /** ANNOTATE_ROWS (160, MariaDB) and ROWS_QUERY (29, MySQL): the SQL text behind the next rows events. */
 export class RowsQueryEvent extends BaseEvent {
-  readonly type = 'rows_query' as const;
-  constructor(
-    header: RowsQueryEvent['header'],
-    file: string,
-    position: number,
-    readonly sql: string,
-  ) {
+  get type(): 'rows_query' {
+    return 'rows_query';
+  }
+  declare readonly sql: string;
+
+  constructor(header: RowsQueryEvent['header'], file: string, position: number, sql: string) {
     super(header, file, position);
+    this.sql = sql;
   }
   protected body() {
     return { sql: this.sql };
@@ -99,14 +117,19 @@ export const decodeRowsQuery: BodyDecoder = (r, ctx) => {
 
 /** BINLOG_CHECKPOINT (161, MariaDB): name_length(4) name — the oldest binlog still needed for crash recovery. */
 export class BinlogCheckpointEvent extends BaseEvent {
-  readonly type = 'binlog_checkpoint' as const;
+  get type(): 'binlog_checkpoint' {
+    return 'binlog_checkpoint';
+  }
+  declare readonly checkpointFile: string;
+
   constructor(
     header: BinlogCheckpointEvent['header'],
     file: string,
     position: number,
-    readonly checkpointFile: string,
+    checkpointFile: string,
   ) {
     super(header, file, position);
+    this.checkpointFile = checkpointFile;
   }
   protected body() {
     return { checkpointFile: this.checkpointFile };
@@ -118,17 +141,28 @@ export const decodeBinlogCheckpoint: BodyDecoder = (r, ctx) =>
 
 /** XA_PREPARE (38, MySQL): one_phase(1) format_id(4) gtrid_length(4) bqual_length(4) data. */
 export class XaPrepareEvent extends BaseEvent {
-  readonly type = 'xa_prepare' as const;
+  get type(): 'xa_prepare' {
+    return 'xa_prepare';
+  }
+  declare readonly onePhase: boolean;
+  declare readonly formatId: number;
+  declare readonly gtrid: Uint8Array;
+  declare readonly bqual: Uint8Array;
+
   constructor(
     header: XaPrepareEvent['header'],
     file: string,
     position: number,
-    readonly onePhase: boolean,
-    readonly formatId: number,
-    readonly gtrid: Uint8Array,
-    readonly bqual: Uint8Array,
+    onePhase: boolean,
+    formatId: number,
+    gtrid: Uint8Array,
+    bqual: Uint8Array,
   ) {
     super(header, file, position);
+    this.onePhase = onePhase;
+    this.formatId = formatId;
+    this.gtrid = gtrid;
+    this.bqual = bqual;
   }
   protected body() {
     return { onePhase: this.onePhase, formatId: this.formatId, gtrid: this.gtrid, bqual: this.bqual };
@@ -154,15 +188,20 @@ export const decodeXaPrepare: BodyDecoder = (r, ctx) => {
 
 /** Any type without a decoder (or deliberately left raw): keeps its body bytes. */
 export class UnknownEvent extends BaseEvent {
-  readonly type = 'unknown' as const;
+  get type(): 'unknown' {
+    return 'unknown';
+  }
+  declare readonly data: Uint8Array;
+
   constructor(
     header: UnknownEvent['header'],
     file: string,
     position: number,
     /** The body: bytes after the 19-byte header, checksum excluded. */
-    readonly data: Uint8Array,
+    data: Uint8Array,
   ) {
     super(header, file, position);
+    this.data = data;
   }
   protected body() {
     return { typeCode: this.header.typeCode, data: this.data };

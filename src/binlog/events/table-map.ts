@@ -59,14 +59,14 @@ export interface OptionalMetadata {
  * decoding it compiles (or reuses) the table's row decoder.
  */
 export class TableMapEvent extends BaseEvent {
-  readonly type = 'table_map' as const;
-  constructor(
-    header: TableMapEvent['header'],
-    file: string,
-    position: number,
-    readonly compiled: CompiledTable,
-  ) {
+  get type(): 'table_map' {
+    return 'table_map';
+  }
+  declare readonly compiled: CompiledTable;
+
+  constructor(header: TableMapEvent['header'], file: string, position: number, compiled: CompiledTable) {
     super(header, file, position);
+    this.compiled = compiled;
   }
 
   get tableId(): number {

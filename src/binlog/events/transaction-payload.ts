@@ -15,17 +15,28 @@ import type { BinlogEvent } from './types.js';
  * (their `position` is the payload event's; `header.nextPosition` is what the source wrote).
  */
 export class TransactionPayloadEvent extends BaseEvent {
-  readonly type = 'transaction_payload' as const;
+  get type(): 'transaction_payload' {
+    return 'transaction_payload';
+  }
+  declare readonly compression: 'zstd' | 'none';
+  declare readonly payloadSize: number;
+  declare readonly uncompressedSize: number;
+  declare readonly events: BinlogEvent[];
+
   constructor(
     header: TransactionPayloadEvent['header'],
     file: string,
     position: number,
-    readonly compression: 'zstd' | 'none',
-    readonly payloadSize: number,
-    readonly uncompressedSize: number,
-    readonly events: BinlogEvent[],
+    compression: 'zstd' | 'none',
+    payloadSize: number,
+    uncompressedSize: number,
+    events: BinlogEvent[],
   ) {
     super(header, file, position);
+    this.compression = compression;
+    this.payloadSize = payloadSize;
+    this.uncompressedSize = uncompressedSize;
+    this.events = events;
   }
 
   protected body() {
@@ -96,7 +107,7 @@ export const decodeTransactionPayload: BodyDecoder = (r, ctx) => {
         details: { payloadOffset: at, need: size, have: payload.length - at },
       });
     }
-    events.push(ctx.decodeNested(payload.subarray(at, at + size), ctx.position));
+    events.push(ctx.decodeNested(payload.subarray(at, at + size), ctx.position, ctx.file));
     at += size;
   }
   return new TransactionPayloadEvent(

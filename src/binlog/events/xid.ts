@@ -3,14 +3,14 @@ import type { BodyDecoder } from './context.js';
 
 /** XID (16): the 8-byte XA id of the committed InnoDB transaction; it ends the transaction. */
 export class XidEvent extends BaseEvent {
-  readonly type = 'xid' as const;
-  constructor(
-    header: XidEvent['header'],
-    file: string,
-    position: number,
-    readonly xid: bigint,
-  ) {
+  get type(): 'xid' {
+    return 'xid';
+  }
+  declare readonly xid: bigint;
+
+  constructor(header: XidEvent['header'], file: string, position: number, xid: bigint) {
     super(header, file, position);
+    this.xid = xid;
   }
 
   protected body() {

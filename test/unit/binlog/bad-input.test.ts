@@ -5,7 +5,7 @@ import { BinlogDecoder } from '../../../src/binlog/decoder.js';
 import { EventType } from '../../../src/binlog/event-type.js';
 import { PacketReader } from '../../../src/binlog/packet-reader.js';
 import { BinlakeError } from '../../../src/core/errors.js';
-import { event, fde, packed, raw, str, u8, u16, u32, u48 } from './build.js';
+import { event, fde, packed, raw, str, u8, u16, u48 } from './build.js';
 
 function decoder(): BinlogDecoder {
   const d = new BinlogDecoder();
