@@ -89,8 +89,8 @@ export function planColumn(c: SourceColumn): ColumnPlan {
         append: (a, v) => a.appendUBigInt(v as bigint),
       };
     case 'decimal': {
-      const width = c.precision ?? 10;
-      const scale = c.scale ?? 0;
+      const width = Number(c.precision ?? 10);
+      const scale = Number(c.scale ?? 0);
       if (width > 38) {
         return {
           name: c.name,
