@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BINLAKE_BIN, runCli } from '../../harness/cli.js';
+import { MariadbSandbox } from '../../harness/server.js';
+import { writeTaskConfig } from '../../harness/sync-fixtures.js';
+
+async function statusOf(configPath: string): Promise<Record<string, any>> {
+  const r = await runCli(['status', '--config', configPath, '--json']);
+  return JSON.parse(r.stdout);
+}
+
+async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = await probe().catch(() => null);
+    if (v) return v;
+    await sleep(250);
+  }
+  throw new Error('condition not reached in time');
+}
+
+describe('status while sync runs (own server: SHOW MASTER STATUS must be ours alone)', () => {
+  let server: MariadbSandbox;
+  afterAll(async () => server?.stop());
+
+  it('reports full-sync progress, then incremental with lag 0 on an idle source, and stops on SIGTERM with exit 0', async () => {
+    server = await MariadbSandbox.start();
+    await server.query('CREATE DATABASE s; CREATE TABLE s.t (id INT PRIMARY KEY, v VARCHAR(50))');
+    const values = Array.from({ length: 4000 }, (_, i) => `(${i}, 'value ${i}')`);
+    await server.query(`INSERT INTO s.t VALUES ${values.join(',')}`);
+    const { configPath } = writeTaskConfig(server, [{ database: 's', tables: ['t'] }], {
+      snapshot: { chunkSize: 200, parallelism: 1, maxRowsPerSecond: 2000 },
+    });
+    const child = spawn(process.execPath, [BINLAKE_BIN, 'sync', '--config', configPath], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    const during = await waitFor(async () => {
+      const s = await statusOf(configPath);
+      return s.state === 'Synchronizing' && s.tables[0]?.phase === 'full' && s.tables[0].rowsCopied > 0
+        ? s
+        : null;
+    }, 30_000);
+    expect(during.tables[0]).toMatchObject({
+      source: 's.t',
+      target: 't',
+      rowsTotal: 4000,
+      consistentFrom: null,
+      key: ['id'],
+    });
+    expect(during.pid).toBe(child.pid);
+
+    await waitFor(async () => (await statusOf(configPath)).tables[0]?.phase === 'incremental', 30_000);
+    await server.query(
+      "INSERT INTO s.t VALUES (9001, 'live'); UPDATE s.t SET v = 'changed' WHERE id = 1; DELETE FROM s.t WHERE id = 2",
+    );
+    const master = await server.masterStatus();
+    const caught = await waitFor(async () => {
+      const s = await statusOf(configPath);
+      return s.checkpoint?.position === master.position && s.checkpoint?.file === master.file ? s : null;
+    }, 20_000);
+    expect(caught.tables[0].changes).toEqual({ I: 1, U: 1, D: 1 });
+    expect(caught.tables[0].consistentFrom).toBeGreaterThan(0);
+    // Idle source: heartbeats (1 s in the test config) prove we are caught up, so lag is 0.
+    await sleep(3_000);
+    expect((await statusOf(configPath)).lagSeconds).toBe(0);
+
+    const metrics = await fetchMetrics(configPath);
+    expect(metrics).toMatch(/binlake_change_rows_total\{table="t",operation="U"\} 1/);
+    expect(metrics).toContain('binlake_lag_seconds 0');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const after = await statusOf(configPath);
+    expect(after.state).toBe('Paused');
+    expect(after.checkpoint).toMatchObject({ file: master.file, position: master.position });
+  });
+});
+
+async function fetchMetrics(configPath: string): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const { loadConfig } = await import('../../../src/config/config.js');
+  const info = JSON.parse(readFileSync(`${loadConfig(configPath).destination.path}.binlake.json`, 'utf8'));
+  return await (await fetch(`http://${info.host}:${info.port}/metrics`)).text();
+}
