@@ -522,7 +522,7 @@ class LiveStream implements ReplicationStream {
     this.reconnecting = true;
     const deadline = Date.now() + maxMillis;
     let delay = BACKOFF_FIRST_MS;
-    let cause = firstCause;
+    let lastAttempt: unknown = null;
     let attempts = 0;
     try {
       while (!this.closed && !this.failure) {
@@ -537,33 +537,39 @@ class LiveStream implements ReplicationStream {
           this.reconnects++;
           return;
         } catch (error) {
-          cause = error;
+          lastAttempt = error;
           if (!isTransient(error)) {
-            this.fail(error instanceof BinlakeError ? error : this.lostError(error, attempts));
+            this.fail(error instanceof BinlakeError ? error : this.lostError(firstCause, attempts, error));
             return;
           }
         }
         if (Date.now() >= deadline) break;
         delay = Math.min(delay * 2, BACKOFF_MAX_MS);
       }
-      this.fail(this.lostError(cause, attempts));
+      this.fail(this.lostError(firstCause, attempts, lastAttempt));
     } finally {
       this.reconnecting = false;
     }
   }
 
-  private lostError(cause: unknown, attempts: number): BinlakeError {
+  /** BLK_P3001 naming the position to resume from, why the connection dropped, and the last attempt's failure. */
+  private lostError(cause: unknown, attempts: number, lastAttempt: unknown = null): BinlakeError {
     const at = this.position();
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const text = (e: unknown) => (e instanceof Error ? e.message : String(e));
     return new BinlakeError(
       'BLK_P3001',
-      `the replication connection to ${this.options.host}:${this.options.port} was lost at ${at.file}:${at.position}` +
-        (attempts > 0 ? ` and ${attempts} reconnect attempts failed` : '') +
-        `: ${reason}`,
+      `the replication connection to ${this.options.host}:${this.options.port} was lost at ${at.file}:${at.position}: ${text(cause)}` +
+        (attempts > 0 ? `; ${attempts} reconnect attempts failed, the last with: ${text(lastAttempt)}` : ''),
       {
         remedy:
           'check the source server and the network; binlake resumes from the last checkpoint when restarted',
-        details: { file: at.file, position: at.position, attempts },
+        details: {
+          file: at.file,
+          position: at.position,
+          attempts,
+          causeCode:
+            cause instanceof BinlakeError ? cause.code : ((cause as { code?: unknown })?.code ?? null),
+        },
         cause,
       },
     );

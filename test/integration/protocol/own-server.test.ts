@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBinlakeError } from '../../../src/core/errors.js';
 import { openReplicationStream } from '../../../src/protocol/replication-stream.js';
@@ -16,8 +20,36 @@ import {
 /** Tests that purge, restart or reconfigure a server get their own (checksums off here). */
 describe('replication stream (own MariaDB, binlog_checksum=NONE)', () => {
   let sandbox: MariadbSandbox;
+  let certDir: string;
   beforeAll(async () => {
-    sandbox = await MariadbSandbox.start({ extraArgs: ['--binlog-checksum=NONE'] });
+    // A self-signed certificate so the TLS path (mysql2's TLS socket, then ours) is covered too.
+    certDir = mkdtempSync(path.join(tmpdir(), 'binlake-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        path.join(certDir, 'key.pem'),
+        '-out',
+        path.join(certDir, 'cert.pem'),
+      ],
+      { stdio: 'pipe' },
+    );
+    sandbox = await MariadbSandbox.start({
+      extraArgs: [
+        '--binlog-checksum=NONE',
+        `--ssl-cert=${path.join(certDir, 'cert.pem')}`,
+        `--ssl-key=${path.join(certDir, 'key.pem')}`,
+      ],
+    });
     await sandbox.query('CREATE DATABASE d');
     await sandbox.query('CREATE TABLE d.t (id INT PRIMARY KEY, v VARCHAR(40))');
   });
@@ -97,6 +129,46 @@ describe('replication stream (own MariaDB, binlog_checksum=NONE)', () => {
     expect(rows[0].bytes.includes('before restart')).toBe(true);
     expect(rows[1].bytes.includes('after restart')).toBe(true);
     expect(rows[1].file > rows[0].file).toBe(true); // the restarted server writes a new file
+  });
+
+  it('replicates over TLS for a user that requires it', async () => {
+    const user = await sandbox.createUser('tls_repl', 'tls-pw', [
+      { privileges: 'REPLICATION SLAVE, REPLICATION CLIENT', on: '*.*' },
+    ]);
+    await sandbox.query('ALTER USER ?@? REQUIRE SSL', [user.user, '127.0.0.1']);
+    const start = await sandbox.masterStatus();
+    await sandbox.query(`INSERT INTO d.t VALUES (30,'over tls')`);
+    const plain = await openReplicationStream({ ...streamOptions(sandbox, { start }), ...user }).catch(
+      (e) => e,
+    );
+    expect(isBinlakeError(plain, 'BLK_S1002')).toBe(true);
+    const { events } = await readAll({
+      ...streamOptions(sandbox, { start }),
+      ...user,
+      tls: { ca: readFileSync(path.join(certDir, 'cert.pem'), 'utf8') },
+    });
+    assertContiguous(events);
+    expect(events.filter(isWrite).some((e) => e.bytes.includes('over tls'))).toBe(true);
+  });
+
+  it('a silent source (no event, no heartbeat for 3 periods) counts as a dropped connection', async () => {
+    const pid = Number(readFileSync(path.join(sandbox.dir, 'mysqld.pid'), 'utf8').trim());
+    const stream = await openReplicationStream({
+      ...streamOptions(sandbox, {}),
+      heartbeatSeconds: 0.2,
+      connectTimeoutMs: 500,
+      reconnect: { maxMillis: 300 },
+    });
+    // Frozen, the server keeps the socket open but sends nothing.
+    process.kill(pid, 'SIGSTOP');
+    let heartbeats = 0;
+    const error = await (async () => {
+      for await (const raw of stream) if (describeEvent(raw).type === T.HEARTBEAT) heartbeats++;
+    })()
+      .catch((e: unknown) => e)
+      .finally(() => process.kill(pid, 'SIGCONT'));
+    expect(isBinlakeError(error, 'BLK_P3001')).toBe(true);
+    expect((error as { details: { causeCode: string } }).details.causeCode).toBe('BLK_P3003');
   });
 
   it('gives up with BLK_P3001 and the last position when the server stays away', async () => {
