@@ -10,7 +10,11 @@ export const BINLOG_MAGIC = Buffer.from([0xfe, 0x62, 0x69, 0x6e]);
 const CHUNK = 1 << 20;
 
 export interface BinlogFileOptions {
-  /** Byte offset to start at in the first file (default 4, right after the magic). */
+  /**
+   * Byte offset to start at in the first file (default 4, right after the magic). When it is
+   * beyond 4, the file's FORMAT_DESCRIPTION (at 4) is yielded first, as mysqlbinlog does, so a
+   * decoder knows the checksum algorithm and post-header lengths.
+   */
   startPosition?: number;
 }
 
@@ -25,8 +29,7 @@ export interface BinlogFileOptions {
  * LOG_EVENT_BINLOG_IN_USE_F set (the server is writing it): then the incomplete tail is the
  * event being written and iteration ends cleanly before it.
  *
- * Each file starts a new stream for the decoder (it begins with a FORMAT_DESCRIPTION);
- * when `startPosition` skips the first file's FDE, decode that file's first event yourself.
+ * Each file starts with a FORMAT_DESCRIPTION, so one decoder can read them all in order.
  */
 export function openBinlogFiles(paths: string[], options: BinlogFileOptions = {}): RawEventSource {
   let handle: FileHandle | null = null;
@@ -47,7 +50,8 @@ export function openBinlogFiles(paths: string[], options: BinlogFileOptions = {}
             details: { file, magic: magic.subarray(0, bytesRead).toString('hex') },
           });
         }
-        let position = f === 0 && options.startPosition !== undefined ? options.startPosition : 4;
+        let position = 4;
+        const start = f === 0 && options.startPosition !== undefined ? options.startPosition : 4;
         let chunk: Buffer = Buffer.alloc(0);
         let chunkStart = position;
         let inUse = false;
@@ -92,8 +96,9 @@ export function openBinlogFiles(paths: string[], options: BinlogFileOptions = {}
             chunkStart = position;
             bytes = chunk.subarray(0, eventSize);
           }
-          yield { file, position, bytes };
-          position += eventSize;
+          // before `start`, only the leading FORMAT_DESCRIPTION is yielded
+          if (position >= start || position === 4) yield { file, position, bytes };
+          position = position === 4 && start > 4 ? start : position + eventSize;
         }
       } finally {
         const h = handle;

@@ -4,7 +4,7 @@ import { decodeFormatDescription } from './format-description.js';
 import { decodeMariadbGtid, decodeMariadbGtidList, decodeMysqlGtid, decodePreviousGtids } from './gtid.js';
 import { decodeQuery } from './query.js';
 import { decodeRotate } from './rotate.js';
-import { decodeRows } from './rows.js';
+import { decodePartialUpdateRows, decodeRows } from './rows.js';
 import {
   decodeAnnotateRows,
   decodeBinlogCheckpoint,
@@ -21,7 +21,7 @@ import { decodeXid } from './xid.js';
 
 /**
  * Type code → body decoder. A code missing here decodes as `UnknownEvent` (keeping its bytes):
- * INTVAR, RAND, USER_VAR, LOAD events, TRANSACTION_CONTEXT, VIEW_CHANGE, PARTIAL_UPDATE_ROWS,
+ * INTVAR, RAND, USER_VAR, LOAD events, TRANSACTION_CONTEXT, VIEW_CHANGE,
  * GTID_TAGGED, START_ENCRYPTION, the pre-GA rows events and anything newer.
  */
 export const BODY_DECODERS: ReadonlyMap<number, BodyDecoder> = new Map<number, BodyDecoder>([
@@ -47,6 +47,7 @@ export const BODY_DECODERS: ReadonlyMap<number, BodyDecoder> = new Map<number, B
   [EventType.WRITE_ROWS_COMPRESSED_V2, decodeRows],
   [EventType.UPDATE_ROWS_COMPRESSED_V2, decodeRows],
   [EventType.DELETE_ROWS_COMPRESSED_V2, decodeRows],
+  [EventType.PARTIAL_UPDATE_ROWS, decodePartialUpdateRows],
   [EventType.ROWS_QUERY, decodeRowsQuery],
   [EventType.GTID, decodeMysqlGtid],
   [EventType.ANONYMOUS_GTID, decodeMysqlGtid],

@@ -376,3 +376,14 @@ function zeroWidth(offset: number): never {
     details: { offset },
   });
 }
+
+/**
+ * PARTIAL_UPDATE_ROWS (39, MySQL with binlog_row_value_options=PARTIAL_JSON) logs JSON columns
+ * of the after image as diffs against the before image. binlake needs whole after images, so
+ * it refuses the event instead of passing on a row it cannot complete.
+ */
+export const decodePartialUpdateRows: BodyDecoder = () => {
+  throw new BinlakeError('BLK_B2005', 'a PARTIAL_UPDATE_ROWS event (JSON columns logged as diffs)', {
+    remedy: "set binlog_row_value_options='' on the source so updates log whole JSON values",
+  });
+};

@@ -197,6 +197,19 @@ describe('binlog events from a real MariaDB', () => {
     expect(second).toBeDefined();
     await copyFile(first, path.join(sandbox.dir, 'copy.000001'));
   });
+
+  it('starts mid-file after yielding the FORMAT_DESCRIPTION', async () => {
+    const [first] = await binlogPaths(sandbox.dir);
+    const all = await collect([first]);
+    const from = all[Math.floor(all.length / 2)].position;
+    const partial = [];
+    for await (const raw of openBinlogFiles([first], { startPosition: from })) partial.push(raw);
+    expect(partial[0].position).toBe(4);
+    expect(partial[1].position).toBe(from);
+    expect(partial.length).toBe(all.filter((r) => r.position >= from).length + 1);
+    const decoder = new BinlogDecoder();
+    expect(partial.map((r) => decoder.decode(r).type)[0]).toBe('format_description');
+  });
 });
 
 async function collect(paths: string[]) {
