@@ -176,12 +176,24 @@ export async function readTableSchema(
   const defaultIsSql = f.flavor === 'mariadb' && versionAtLeast(f, 10, 2, 7);
   const where = `${database}.${table}`;
   const indexes = await conn.query<IndexRow>(`SHOW INDEX FROM ${quoteTable(database, table)}`);
-  return {
-    database,
-    table,
-    columns: columns.map((row) => columnFrom(row, defaultIsSql, where)),
-    ...pickKey(indexes),
-  };
+  const parsed: ColumnSchema[] = [];
+  const unsupported: BinlakeError[] = [];
+  for (const row of columns) {
+    try {
+      parsed.push(columnFrom(row, defaultIsSql, where));
+    } catch (error) {
+      if (!(error instanceof BinlakeError)) throw error;
+      unsupported.push(error);
+    }
+  }
+  if (unsupported.length > 0) {
+    // Name every column binlake cannot copy, not only the first.
+    throw new BinlakeError('BLK_S1005', unsupported.map((e) => e.message).join('; '), {
+      remedy: unsupported[0].remedy,
+      details: { columns: unsupported.map((e) => e.details.column) },
+    });
+  }
+  return { database, table, columns: parsed, ...pickKey(indexes) };
 }
 
 /** Base tables of a database in name order (views are not replicated through the binlog). */
