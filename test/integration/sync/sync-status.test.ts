@@ -7,17 +7,23 @@ import { writeTaskConfig } from '../../harness/sync-fixtures.js';
 
 async function statusOf(configPath: string): Promise<Record<string, any>> {
   const r = await runCli(['status', '--config', configPath, '--json']);
+  lastSeen = r.stdout || r.stderr;
   return JSON.parse(r.stdout);
 }
+
+let lastSeen: unknown = null;
 
 async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const v = await probe().catch(() => null);
+    const v = await probe().catch((e) => {
+      lastSeen = String(e);
+      return null;
+    });
     if (v) return v;
     await sleep(250);
   }
-  throw new Error('condition not reached in time');
+  throw new Error(`condition not reached in time; last status: ${JSON.stringify(lastSeen)}`);
 }
 
 describe('status while sync runs (own server: SHOW MASTER STATUS must be ours alone)', () => {
@@ -30,7 +36,7 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
     const values = Array.from({ length: 4000 }, (_, i) => `(${i}, 'value ${i}')`);
     await server.query(`INSERT INTO s.t VALUES ${values.join(',')}`);
     const { configPath } = writeTaskConfig(server, [{ database: 's', tables: ['t'] }], {
-      snapshot: { chunkSize: 200, parallelism: 1, maxRowsPerSecond: 2000 },
+      snapshot: { chunkSize: 200, parallelism: 1, maxRowsPerSecond: 400 },
     });
     const child = spawn(process.execPath, [BINLAKE_BIN, 'sync', '--config', configPath], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -40,7 +46,7 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
       return s.state === 'Synchronizing' && s.tables[0]?.phase === 'full' && s.tables[0].rowsCopied > 0
         ? s
         : null;
-    }, 30_000);
+    }, 60_000);
     expect(during.tables[0]).toMatchObject({
       source: 's.t',
       target: 't',
