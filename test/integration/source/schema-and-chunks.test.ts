@@ -252,6 +252,21 @@ describe('schema reader and chunked snapshot', () => {
     const rows = chunks.flatMap((c) => c.rows);
     expect(new Set(rows.map((r) => r[1])).size).toBe(25);
     expect(rows.find((r) => r[1] === 'x0')?.[2]).toBeInstanceOf(Uint8Array);
+
+    // Stopping a one-pass read early drops its connection; a pool of one opens a fresh one.
+    const single = openSourcePool(config.source, 1);
+    try {
+      for await (const chunk of readChunks(single, table, { chunkSize: 10, cursor: null })) {
+        expect(chunk.rows.length).toBe(10);
+        break;
+      }
+      let n = 0;
+      for await (const chunk of readChunks(single, table, { chunkSize: 10, cursor: null }))
+        n += chunk.rows.length;
+      expect(n).toBe(25);
+    } finally {
+      await single.close();
+    }
   });
 
   it('resolveObjects applies name mapping and rejects a missing table', async () => {
