@@ -13,7 +13,8 @@ import type { ResolvedTable } from '../schema-reader.js';
  * TABLES WITH READ LOCK, no transaction spanning chunks. A composite key uses the expanded form
  * `k1 >= a AND (k1 > a OR (k1 = a AND k2 > b))`: MySQL and MariaDB turn it into a range scan of the
  * key index from the cursor on, which neither does reliably for the row constructor
- * `(k1,k2) > (a,b)`. While the caller handles one chunk the next one is already being read
+ * `(k1,k2) > (a,b)` (MariaDB 10.11 EXPLAIN: `type=index`, a scan of the whole key from its start
+ * for every chunk, against `type=range` for the expanded form). While the caller handles one chunk the next one is already being read
  * (one chunk of read-ahead), so the source and the sink work at the same time.
  *
  * A table without a key is read with one streamed statement, yielded in chunks whose cursor is
