@@ -5,6 +5,7 @@ import { charsetOfCollation, decodeLatin1, textCodec } from './cells/charset.js'
 import { ColumnType, isCharacterType, isEnumOrSet, isNumericType } from './cells/column-type.js';
 import type { ColumnPlan } from './cells/plan.js';
 import { compileCell } from './cells/registry.js';
+import { hiresDecoder } from './cells/temporal.js';
 import { type OptionalMetadata, parseTableMap, type TableMapColumn } from './events/table-map.js';
 import type { PacketReader } from './packet-reader.js';
 
@@ -174,6 +175,11 @@ export function compileTable(
       plan.padTo = h.length;
     }
     plan.read = compileCell(plan);
+    const hires = h?.fsp ? hiresDecoder(col.type) : null;
+    if (hires && h?.fsp && h.fsp <= 6) {
+      plan.meta = h.fsp;
+      plan.read = hires;
+    }
     if (isTemporalWithFsp(col.type) && col.meta > 6) plan.read = invalidFsp;
     plans.push(plan);
   }

@@ -166,3 +166,76 @@ export function temporalDecoder(c: ColumnPlan): CellDecoder {
       return readTime2;
   }
 }
+
+/**
+ * MariaDB's pre-10.1 "hires" formats (tables created with mysql56_temporal_format=OFF, or
+ * upgraded from 5.3-10.0): TIME(n)/DATETIME(n)/TIMESTAMP(n) with n > 0 are logged under the old
+ * type codes *without* metadata, so only the schema's fsp tells their size (sql/field.cc
+ * `Field_*_hires`, sql_type.cc `hires_bytes`). Values are big-endian:
+ *   DATETIME: pack_time(t) / 10^(6-n)      where pack_time = ((((y*13+m)*32+d)*24+h)*60+mi)*60+s)*10^6+us
+ *   TIME:     same + zero point (838:59:59 + 1 s, shifted the same way)
+ *   TIMESTAMP: 4-byte seconds, then us / 10^(6-n) in (n+1)/2 bytes
+ */
+const DATETIME_HIRES_BYTES = [5, 6, 6, 7, 7, 7, 8];
+const TIME_HIRES_BYTES = [3, 4, 4, 5, 5, 5, 6];
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+function beUnsigned(buf: Buffer, p: number, n: number): bigint {
+  let v = 0n;
+  for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(buf[p + i]);
+  return v;
+}
+
+const readDatetimeHires: CellDecoder = (r, c) => {
+  const fsp = c.meta;
+  const n = DATETIME_HIRES_BYTES[fsp];
+  const packed = beUnsigned(r.buf, r.take(n), n) * BigInt(POW10[6 - fsp]);
+  const micros = Number(packed % 1000000n);
+  let t = packed / 1000000n;
+  const second = Number(t % 60n);
+  t /= 60n;
+  const minute = Number(t % 60n);
+  t /= 60n;
+  const hour = Number(t % 24n);
+  t /= 24n;
+  const day = Number(t % 32n);
+  t /= 32n;
+  const month = Number(t % 13n);
+  const year = Number(t / 13n);
+  return `${p4(year)}-${p2(month)}-${p2(day)} ${p2(hour)}:${p2(minute)}:${p2(second)}${fraction(micros, fsp)}`;
+};
+
+const TIME_ZERO_POINT = 3020400n * 1000000n;
+
+const readTimeHires: CellDecoder = (r, c) => {
+  const fsp = c.meta;
+  const n = TIME_HIRES_BYTES[fsp];
+  let packed = beUnsigned(r.buf, r.take(n), n) * BigInt(POW10[6 - fsp]) - TIME_ZERO_POINT;
+  const negative = packed < 0n;
+  if (negative) packed = -packed;
+  const micros = Number(packed % 1000000n);
+  const t = Number(packed / 1000000n);
+  return timeText(negative, Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60, micros, fsp);
+};
+
+const readTimestampHires: CellDecoder = (r, c) => {
+  const fsp = c.meta;
+  const n = fractionBytes(fsp);
+  const p = r.take(4 + n);
+  const micros = r.buf.readUIntBE(p + 4, n) * POW10[6 - fsp];
+  return utcText(r.buf.readUInt32BE(p), micros, fsp);
+};
+
+/** The decoder for an old-code temporal column whose schema says it has `fsp` > 0 (MariaDB hires). */
+export function hiresDecoder(type: number): CellDecoder | null {
+  switch (type) {
+    case ColumnType.DATETIME:
+      return readDatetimeHires;
+    case ColumnType.TIME:
+      return readTimeHires;
+    case ColumnType.TIMESTAMP:
+      return readTimestampHires;
+    default:
+      return null;
+  }
+}

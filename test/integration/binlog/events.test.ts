@@ -16,6 +16,18 @@ describe('binlog events from a real MariaDB', () => {
   let sandbox: MariadbSandbox;
   let db: string;
   let events: BinlogEvent[];
+  let oldSelect: Record<string, string | null>[];
+  const OLD = [
+    { name: 't3', kind: 'time' as const, fsp: 3 },
+    { name: 'd3', kind: 'datetime' as const, fsp: 3 },
+    { name: 's3', kind: 'timestamp' as const, fsp: 3 },
+    { name: 't0', kind: 'time' as const, fsp: 0 },
+    { name: 'd0', kind: 'datetime' as const, fsp: 0 },
+    { name: 's0', kind: 'timestamp' as const, fsp: 0 },
+    { name: 't6', kind: 'time' as const, fsp: 6 },
+    { name: 'd6', kind: 'datetime' as const, fsp: 6 },
+    { name: 'd1', kind: 'datetime' as const, fsp: 1 },
+  ];
 
   beforeAll(async () => {
     sandbox = await MariadbSandbox.start({ extraArgs: ['--binlog-row-metadata=FULL'] });
@@ -32,7 +44,41 @@ describe('binlog events from a real MariaDB', () => {
     await sandbox.query('FLUSH BINARY LOGS');
     await sandbox.query("SET GLOBAL binlog_checksum='NONE'");
     await sandbox.query(`INSERT INTO \`${db}\`.t VALUES (4,'after checksum off',40)`);
-    events = await decodeAll(sandbox.dir);
+    // MariaDB's pre-10.1 temporal formats: fractional columns without metadata
+    await sandbox.query('SET GLOBAL mysql56_temporal_format=OFF');
+    await sandbox.query(
+      `CREATE TABLE \`${db}\`.old (id INT PRIMARY KEY, t3 TIME(3), d3 DATETIME(3), s3 TIMESTAMP(3) NULL, t0 TIME, d0 DATETIME, s0 TIMESTAMP NULL, t6 TIME(6), d6 DATETIME(6), d1 DATETIME(1))`,
+    );
+    await sandbox.query('SET GLOBAL mysql56_temporal_format=ON');
+    await sandbox.query(
+      `INSERT INTO \`${db}\`.old VALUES (1, '-12:34:56.789', '2020-01-02 03:04:05.678', '2021-01-01 00:00:00.5', '-838:59:59', '2020-02-29 01:02:03', '2001-01-01 01:01:01', '-00:00:00.000001', '9999-12-31 23:59:59.999999', '1000-01-01 00:00:00.1'),
+        (2, '838:59:59.999', '0000-00-00 00:00:00.000', NULL, '00:00:00', '1000-01-01 00:00:00', NULL, '838:59:59.999999', '2020-02-29 12:34:56.000001', NULL)`,
+    );
+    oldSelect = await sandbox.query<Record<string, string | null>[]>(
+      `SELECT ${OLD.map((c) => `CAST(${c.name} AS CHAR) AS ${c.name}`).join(', ')} FROM \`${db}\`.old ORDER BY id`,
+    );
+    const oldHint = {
+      database: db,
+      table: 'old',
+      key: ['id'],
+      keySource: 'primary' as const,
+      columns: [{ name: 'id', kind: 'int' as const, fsp: null }, ...OLD].map((c) => ({
+        name: c.name,
+        kind: c.kind,
+        columnType: c.kind,
+        unsigned: false,
+        nullable: true,
+        length: null,
+        scale: null,
+        fsp: c.fsp,
+        charset: null,
+        members: null,
+        defaultSql: null,
+      })),
+    };
+    events = await decodeAll(sandbox.dir, {
+      schemaFor: (_d, table) => (table === 'old' ? oldHint : undefined),
+    });
   });
   afterAll(async () => sandbox?.stop());
 
@@ -119,6 +165,13 @@ describe('binlog events from a real MariaDB', () => {
       compressed: false,
       rows: [[4, 'after checksum off', 40]],
     });
+  });
+
+  it("decodes MariaDB's old (hires) temporal formats with the schema hint's fsp", () => {
+    const write = events.find((e) => e.type === 'write_rows' && e.table.table === 'old');
+    expect(write?.type === 'write_rows' && write.rows).toEqual(
+      oldSelect.map((r, i) => [i + 1, ...OLD.map((c) => r[c.name])]),
+    );
   });
 
   it('inflates MariaDB compressed QUERY events', () => {
