@@ -13,7 +13,7 @@ import {
   parseErrPacket,
   registerSlavePacket,
 } from './commands.js';
-import { isTransient, replicationServerError } from './errors.js';
+import { connectError, isTransient, replicationServerError } from './errors.js';
 import {
   EVENT_SIZE_OFFSET,
   EVENT_TYPE_OFFSET,
@@ -176,8 +176,10 @@ class LiveStream implements ReplicationStream {
       await this.connect();
     } catch (error) {
       this.options.signal?.removeEventListener('abort', this.onAbort);
-      throw error;
+      this.detachSocket();
+      throw connectError(error, this.options);
     }
+    if (this.closed) return;
     if (this.options.heartbeatSeconds && this.options.heartbeatSeconds > 0) {
       const period = this.options.heartbeatSeconds * 1000;
       this.watchdog = setInterval(() => this.checkAlive(period * 3), Math.max(50, period / 2));

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINLAKE_BIN, runCli } from '../harness/cli.js';
+import { BINLAKE_BIN, runCli, tempFile } from '../harness/cli.js';
 import { MariadbSandbox, sharedServer } from '../harness/server.js';
 
 type Dumped = Record<string, unknown> & { type: string; file: string; position: number };
@@ -98,6 +98,35 @@ describe('binlake binlog dump', () => {
     expect(bad.stderr).not.toContain('not-The-Password');
   });
 
+  it('takes the source from --config', async () => {
+    const a = server().address;
+    const config = tempFile(
+      'task.yaml',
+      `source: { host: ${a.host}, port: ${a.port}, user: ${a.user}, password: "${a.password}", serverId: 4242 }
+destination: { type: duckdb, path: ./w.duckdb }
+objects: [{ database: ${db}, tables: [t] }]
+`,
+    );
+    const r = await runCli([
+      'binlog',
+      'dump',
+      '--config',
+      config,
+      '--start-file',
+      start.file,
+      '--start-position',
+      String(start.position),
+      '--rows-only',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(
+      lines(r.stdout)
+        .filter((e) => e.database === db)
+        .map((e) => e.type),
+    ).toEqual(['write_rows', 'update_rows', 'delete_rows']);
+  });
+
   it('a usage mistake exits 2', async () => {
     const r = await runCli(['binlog', 'dump', '--start-file', 'x']);
     expect(r.code).toBe(2);
@@ -130,8 +159,8 @@ describe('binlake binlog dump', () => {
         '--rows-only',
       ]);
       expect(live.code).toBe(0);
-      // Enough output (~2 MB) to overflow a pipe, for the `| head` check below.
-      await sandbox.query(`INSERT INTO f.t SELECT seq, NULL, REPEAT('x', 10) FROM f.seq_2_to_40000`);
+      // Enough output (~0.5 MB) to overflow a pipe, for the `| head` check below.
+      await sandbox.query(`INSERT INTO f.t SELECT seq, NULL, REPEAT('x', 10) FROM f.seq_2_to_10000`);
       await sandbox.query('FLUSH BINARY LOGS'); // the copy is a closed file
       const copy = path.join(mkdtempSync(path.join(tmpdir(), 'binlake-dump-')), file);
       copyFileSync(path.join(sandbox.dir, file), copy);

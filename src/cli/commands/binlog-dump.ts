@@ -123,7 +123,7 @@ async function dump(files: string[], options: DumpOptions): Promise<number> {
     await source.close();
     await out.end();
   }
-  return EXIT.ok;
+  return out.failed ? EXIT.failed : EXIT.ok;
 }
 
 function printRows(event: BinlogEvent, out: LineWriter): void {
@@ -168,6 +168,8 @@ class LineWriter {
   private size = 0;
   private waiting: Promise<void> | null = null;
   broken = false;
+  /** stdout failed for another reason than a closed pipe. */
+  failed = false;
   onBroken: () => void = () => {};
 
   constructor(private readonly stream: NodeJS.WriteStream) {
@@ -175,7 +177,7 @@ class LineWriter {
       // EPIPE: the reader went away (`| head`); anything else: stdout is unusable too.
       if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') {
         process.stderr.write(`binlake: cannot write to stdout: ${error.message}\n`);
-        process.exitCode = 1;
+        this.failed = true;
       }
       this.broken = true;
       this.parts = [];

@@ -161,9 +161,10 @@ describe('replication stream (own MariaDB, binlog_checksum=NONE)', () => {
     });
     // Frozen, the server keeps the socket open but sends nothing.
     process.kill(pid, 'SIGSTOP');
-    let heartbeats = 0;
     const error = await (async () => {
-      for await (const raw of stream) if (describeEvent(raw).type === T.HEARTBEAT) heartbeats++;
+      for await (const _ of stream) {
+        // heartbeats, until the server goes silent
+      }
     })()
       .catch((e: unknown) => e)
       .finally(() => process.kill(pid, 'SIGCONT'));
