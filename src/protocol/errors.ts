@@ -7,6 +7,18 @@ const ER_ACCESS_DENIED_ERROR = 1045;
 const ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
 const ER_DBACCESS_DENIED_ERROR = 1044;
 
+/**
+ * Server errors that say "not now" rather than "never": ER_CON_COUNT_ERROR (1040),
+ * ER_SERVER_SHUTDOWN (1053), ER_QUERY_INTERRUPTED (1317), ER_CONNECTION_KILLED (1927, MariaDB),
+ * ER_SERVER_OFFLINE_MODE (3032, MySQL).
+ */
+const BUSY_SERVER_ERRORS = new Set([1040, 1053, 1317, 1927, 3032]);
+
+/** An ERR on the replication connection that means the dump was stopped (shutdown, KILL), not refused. */
+export function isInterruption(code: number): boolean {
+  return BUSY_SERVER_ERRORS.has(code);
+}
+
 /** Error codes of Node's net layer that mean "the server is not (or no longer) reachable". */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -109,6 +121,17 @@ export function connectError(
       `TLS with the source ${target.host}:${target.port} failed: ${e.message}`,
       {
         remedy: 'check source.tls (ca, rejectUnauthorized) and the server’s ssl settings',
+        cause: error,
+      },
+    );
+  }
+  if (typeof e.errno === 'number' && BUSY_SERVER_ERRORS.has(e.errno)) {
+    // The server is starting, stopping or full: worth another attempt.
+    return new BinlakeError(
+      'BLK_S1001',
+      `the source ${target.host}:${target.port} is not available: ${e.sqlMessage ?? e.message}`,
+      {
+        details: { serverCode: e.errno },
         cause: error,
       },
     );

@@ -13,7 +13,7 @@ import {
   parseErrPacket,
   registerSlavePacket,
 } from './commands.js';
-import { connectError, isTransient, replicationServerError } from './errors.js';
+import { connectError, isInterruption, isTransient, replicationServerError } from './errors.js';
 import {
   EVENT_SIZE_OFFSET,
   EVENT_TYPE_OFFSET,
@@ -296,6 +296,14 @@ class LiveStream implements ReplicationStream {
       return;
     }
     if (first === 0xff) {
+      const error = parseErrPacket(payload);
+      if (isInterruption(error.code) && this.socket) {
+        this.dropped(
+          this.socket,
+          new Error(`the source stopped the binlog dump: ${error.message} (${error.code})`),
+        );
+        return;
+      }
       const start = this.options.start;
       const where =
         this.positionKnown || typeof start !== 'object' || !('gtid' in start)
