@@ -36,7 +36,15 @@ export interface DuckDbSinkOptions {
   partitions?: readonly PartitionColumn[];
   /** Additional column names (config `naming`). */
   naming?: Naming;
+  /**
+   * DuckDB's memory_limit (e.g. '256MB'). Bounds the buffer pool so the process's memory does not
+   * grow with the warehouse size; merges larger than it spill to `<path>.tmp`. Default '256MB'.
+   */
+  memoryLimit?: string;
 }
+
+/** Default DuckDB memory_limit of a sink: keeps a full sync's RSS flat whatever the table size. */
+export const DEFAULT_MEMORY_LIMIT = '256MB';
 
 /** Files a DuckDbSink of this process has open (resolved paths). */
 const OPEN_FILES = new Set<string>();
@@ -123,7 +131,9 @@ export class DuckDbSink implements Sink {
     OPEN_FILES.add(file);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(file);
+      instance = await DuckDBInstance.create(file, {
+        memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      });
     } catch (error) {
       OPEN_FILES.delete(file);
       throw openError(file, error);
@@ -825,7 +835,7 @@ export class DuckDbSink implements Sink {
     });
   }
 
-  /** Runs read-only SQL and returns DuckDB values as they come (for status and tests). */
+  /** Runs SQL in its own transaction and returns DuckDB values as they come (status, verify, tests). */
   sqlRows(sql: string, values?: DuckDBValue[]): Promise<DuckDBValue[][]> {
     return this.serialize(() => this.query(sql, values));
   }
