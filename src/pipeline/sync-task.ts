@@ -23,6 +23,7 @@ import { TaskMetrics } from './metrics.js';
 import { prefetch } from './prefetch.js';
 import { SerialQueue } from './serial-writer.js';
 import { emptyStatus, RateMeter, type TableStatus, type TaskState, type TaskStatus } from './task-status.js';
+import { isTransientSourceError } from './transient.js';
 
 /**
  * Everything the task needs from the outside, so tests and the CLI wire real parts the same way.
@@ -321,9 +322,6 @@ export class SyncTask {
     view.phase = 'full';
     const rate = new RateMeter();
     this.tableRates.set(table.target, rate);
-    const rowsTotal = await pool.withConnection((c) => estimateRows(c, table.source));
-    view.rowsTotal = rowsTotal;
-    let cursor = table.cursor;
     if (table.schema.key.length === 0 && table.rowsCopied > 0) {
       throw new BinlakeError(
         'BLK_S1205',
@@ -333,7 +331,55 @@ export class SyncTask {
         },
       );
     }
-    this.log.info({ table: table.target, rowsTotal, resumeAfter: cursor }, 'full sync of table');
+    const progress = { cursor: table.cursor, rowsTotal: null as number | null };
+    // A dropped source connection is retried from the last committed chunk, with backoff, for
+    // up to retry.maxMinutes (DTS's default is 720); anything else fails the task.
+    let failingSince = 0;
+    for (let attempt = 0; ; attempt++) {
+      const copiedBefore = view.rowsCopied;
+      try {
+        await this.copyChunks(pool, table, view, rate, progress);
+        break;
+      } catch (error) {
+        if (view.rowsCopied > copiedBefore) failingSince = 0;
+        failingSince ||= Date.now();
+        const retryable =
+          isTransientSourceError(error) &&
+          table.schema.key.length > 0 &&
+          Date.now() - failingSince < this.config.retry.maxMinutes * 60_000;
+        if (this.stopping || !retryable) throw error;
+        const waitMs = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+        this.log.warn(
+          { table: table.target, resumeAfter: progress.cursor, waitMs, cause: describeError(error) },
+          'source connection lost during the full sync; retrying from the last committed chunk',
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+    if (this.stopping) return;
+    const consistentFrom = Math.floor(Date.now() / 1000) + 1;
+    await this.writer.run(() => sink.finishFullSync(table.target, consistentFrom));
+    view.phase = 'incremental';
+    view.consistentFrom = consistentFrom;
+    this.log.info(
+      { table: table.target, rows: view.rowsCopied, consistentFrom },
+      'full sync of table finished',
+    );
+  }
+
+  /** Copies the chunks after `progress.cursor`; `progress` follows every committed chunk. */
+  private async copyChunks(
+    pool: SourcePool,
+    table: TableState,
+    view: TableStatus,
+    rate: RateMeter,
+    progress: { cursor: Row | null; rowsTotal: number | null },
+  ): Promise<void> {
+    const sink = this.sink!;
+    progress.rowsTotal ??= await pool.withConnection((c) => estimateRows(c, table.source));
+    const rowsTotal = progress.rowsTotal;
+    view.rowsTotal = rowsTotal;
+    this.log.info({ table: table.target, rowsTotal, resumeAfter: progress.cursor }, 'full sync of table');
     // Read with the schema the warehouse has now; an ADD COLUMN committed meanwhile pads rows.
     const readSchema = this.committedSchemas.get(table.target) ?? table.schema;
     const resolved: ResolvedTable = {
@@ -345,7 +391,7 @@ export class SyncTask {
     };
     const chunks = readChunks(pool, resolved, {
       chunkSize: this.config.snapshot.chunkSize,
-      cursor,
+      cursor: progress.cursor,
       maxRowsPerSecond: this.config.snapshot.maxRowsPerSecond,
       signal: this.stopController.signal,
     });
@@ -354,21 +400,12 @@ export class SyncTask {
         const rows = this.padRows(table.target, readSchema, chunk.rows);
         await sink.appendBaseChunk(table.target, rows, { cursor: chunk.cursor, rowsTotal });
       });
-      cursor = chunk.cursor;
+      progress.cursor = chunk.cursor;
       view.rowsCopied += chunk.rows.length;
       rate.add(chunk.rows.length);
       this.metrics.rowsCopied.inc({ table: table.target }, chunk.rows.length);
       if (this.stopping) return;
     }
-    if (this.stopping) return;
-    const consistentFrom = Math.floor(Date.now() / 1000) + 1;
-    await this.writer.run(() => sink.finishFullSync(table.target, consistentFrom));
-    view.phase = 'incremental';
-    view.consistentFrom = consistentFrom;
-    this.log.info(
-      { table: table.target, rows: view.rowsCopied, consistentFrom },
-      'full sync of table finished',
-    );
   }
 
   /** Rows read with `readSchema`, reshaped to the schema the sink has committed (by column name). */

@@ -65,7 +65,9 @@ export async function precheckAll(
           partitions: config.partitions,
           naming: config.naming,
         });
-        return options.resuming ? destination.filter((f) => f.item !== 'destination.existing-tables') : destination;
+        return options.resuming
+          ? destination.filter((f) => f.item !== 'destination.existing-tables')
+          : destination;
       },
     ],
   });
