@@ -23,7 +23,14 @@ export type SchemaChange =
       sql: string;
     }
   | {
-      kind: 'drop-column' | 'modify-column' | 'rename-column' | 'rename-table' | 'truncate-table' | 'drop-table' | 'other';
+      kind:
+        | 'drop-column'
+        | 'modify-column'
+        | 'rename-column'
+        | 'rename-table'
+        | 'truncate-table'
+        | 'drop-table'
+        | 'other';
       table: TableRef;
       sql: string;
     };

@@ -193,9 +193,12 @@ async function verifyTable(
           const key = keyOf(texts);
           const bucket = source.add(key, texts.join('\u001e'));
           if (keep(bucket)) {
-            let m = sourceByBucket.get(bucket);
-            if (!m) sourceByBucket.set(bucket, (m = new Map()));
-            m.set(key, texts);
+            let rows = sourceByBucket.get(bucket);
+            if (!rows) {
+              rows = new Map();
+              sourceByBucket.set(bucket, rows);
+            }
+            rows.set(key, texts);
           }
         }
       }
