@@ -76,7 +76,6 @@ export class SyncTask {
   private idle = false;
   /** With --until-caught-up: where capture ends, set once the full sync is done. */
   private catchUpTarget: BinlogPosition | null = null;
-  private lastCommitted: Checkpoint | null = null;
 
   constructor(
     private readonly config: Config,
@@ -168,7 +167,6 @@ export class SyncTask {
       conn = await openSourceConnection(this.config.source);
       pool = openSourcePool(this.config.source, this.config.snapshot.parallelism);
       const state = await this.initialize(conn, before, resuming);
-      this.lastCommitted = state.checkpoint;
       for (const t of state.tables) this.committedSchemas.set(t.target, t.schema);
       this.status.tables = state.tables.map((t) => this.tableStatus(t));
       this.updateCheckpointStatus(state.checkpoint!);
@@ -485,7 +483,6 @@ export class SyncTask {
       this.metrics.batchCommitSeconds.observe((performance.now() - started) / 1000);
       nextRecordId = next.nextRecordId;
       committedPosition = position;
-      this.lastCommitted = next;
       for (const t of transactions) {
         for (const change of t.schemaChanges) {
           if (change.kind !== 'add-column') continue;

@@ -5,10 +5,23 @@ import { BINLAKE_BIN, runCli } from '../../harness/cli.js';
 import { MariadbSandbox } from '../../harness/server.js';
 import { writeTaskConfig } from '../../harness/sync-fixtures.js';
 
-async function statusOf(configPath: string): Promise<Record<string, any>> {
+async function statusOf(configPath: string): Promise<StatusJson> {
   const r = await runCli(['status', '--config', configPath, '--json']);
   lastSeen = r.stdout || r.stderr;
   return JSON.parse(r.stdout);
+}
+
+interface StatusJson {
+  state: string;
+  pid: number | null;
+  lagSeconds: number;
+  checkpoint: { file: string; position: number } | null;
+  tables: {
+    phase: string;
+    rowsCopied: number;
+    consistentFrom: number | null;
+    changes: Record<string, number>;
+  }[];
 }
 
 let lastSeen: unknown = null;
