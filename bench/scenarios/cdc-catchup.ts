@@ -21,6 +21,8 @@ const FIGURES: FigureSpec[] = [
   { key: 'zongji_s', label: 'zongji decode-only', unit: 's' },
   { key: 'zongji_rate', label: 'zongji row changes/s', unit: 'changes/s' },
   { key: 'zongji_rss_mb', label: 'zongji peak RSS', unit: 'MiB' },
+  { key: 'decoder_s', label: 'binlake decoder, no output (diagnosis)', unit: 's' },
+  { key: 'decoder_rate', label: 'binlake decoder row changes/s', unit: 'changes/s' },
   { key: 'dump_s', label: 'binlake binlog dump --rows-only', unit: 's' },
   { key: 'dump_rate', label: 'binlake decode row changes/s', unit: 'changes/s' },
   { key: 'dump_rss_mb', label: 'binlake dump peak RSS', unit: 'MiB' },
@@ -29,6 +31,7 @@ const FIGURES: FigureSpec[] = [
   { key: 'log_rows_s', label: 'binlake _log rows/s', unit: 'rows/s' },
   { key: 'catchup_rss_mb', label: 'binlake sync peak RSS', unit: 'MiB' },
   { key: 'dump_over_zongji', label: 'decode: binlake / zongji', unit: '×' },
+  { key: 'decoder_over_zongji', label: 'decoder alone: binlake / zongji', unit: '×' },
   { key: 'catchup_over_zongji', label: 'catch-up: binlake / zongji decode', unit: '×' },
   { key: 'catchup_over_framing', label: 'catch-up time / framing time', unit: '×' },
 ];
@@ -99,6 +102,20 @@ export const cdcCatchup: Scenario = {
       f.zongji_rate = rowChanges / f.zongji_s;
       f.zongji_rss_mb = zongji?.proc.peakRssMb ?? Number.NaN;
 
+      const decoder = await attempt(errors, 'binlake decoder (no output)', async () => {
+        const out = await runChild<{ rowChanges: number; seconds: number }>('decoder-only', {
+          server: source,
+          serverId: serverId(),
+          start,
+        });
+        if (out.result.rowChanges !== rowChanges) {
+          throw new Error(`decoded ${out.result.rowChanges} row changes, zongji ${rowChanges}`);
+        }
+        return out;
+      });
+      f.decoder_s = decoder?.result.seconds ?? Number.NaN;
+      f.decoder_rate = rowChanges / f.decoder_s;
+
       const dump = await attempt(errors, 'binlake binlog dump --rows-only', async () => {
         const args = [
           'binlog',
@@ -158,6 +175,7 @@ export const cdcCatchup: Scenario = {
       f.catchup_rss_mb = catchup?.peakRssMb ?? Number.NaN;
 
       f.dump_over_zongji = f.dump_rate / f.zongji_rate;
+      f.decoder_over_zongji = f.decoder_rate / f.zongji_rate;
       f.catchup_over_zongji = f.catchup_rate / f.zongji_rate;
       f.catchup_over_framing = f.catchup_s / f.framing_s;
       return f;
