@@ -26,7 +26,10 @@ export async function openCaptureStream(
     tls: s.tls,
     connectTimeoutMs: s.connectTimeoutMs,
     serverId: s.serverId,
-    start: { file: start.position.file, position: start.position.position },
+    // A checkpoint without a file is a GTID start that has not seen its first ROTATE yet.
+    start: start.position.file
+      ? { file: start.position.file, position: start.position.position }
+      : { gtid: start.gtid ?? '' },
     heartbeatSeconds: config.retry.heartbeatSeconds,
     reconnect: { maxMillis: config.retry.maxMinutes * 60_000 },
   });

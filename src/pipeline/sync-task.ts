@@ -253,12 +253,18 @@ export class SyncTask {
       columnRenames: t.columnRenames,
     }));
     // The start position is taken BEFORE any chunk is read: see ARCHITECTURE.md, fact 1.
-    const start = this.config.initial.full || !this.config.start ? await currentBinlogEnd(conn) : null;
-    const configured = this.config.start;
-    const checkpoint =
-      !this.config.initial.full && configured?.file
-        ? initialCheckpoint(configured.file, configured.position ?? 4, configured.gtid ?? null)
-        : initialCheckpoint(start!.file, start!.position, configured?.gtid ?? start!.gtid);
+    // Without a full sync, capture starts where the config says (file/position or GTID) or at
+    // the source's end. A GTID start has no file yet: the stream's first ROTATE names it.
+    const configured = this.config.initial.full ? undefined : this.config.start;
+    let checkpoint: Checkpoint;
+    if (configured?.file) {
+      checkpoint = initialCheckpoint(configured.file, configured.position ?? 4, configured.gtid ?? null);
+    } else if (configured?.gtid) {
+      checkpoint = initialCheckpoint('', 0, configured.gtid);
+    } else {
+      const end = await currentBinlogEnd(conn);
+      checkpoint = initialCheckpoint(end.file, end.position, end.gtid);
+    }
     await this.writer.run(async () => {
       await sink.ensureTables(targets, { resetState: this.options.resnapshot });
       await sink.saveCheckpoint(checkpoint);
