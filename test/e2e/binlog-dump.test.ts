@@ -180,6 +180,13 @@ objects: [{ database: ${db}, tables: [t] }]
       const all = await runCli(['binlog', 'dump', copy]);
       expect(all.code).toBe(0);
       expect(lines(all.stdout)[0].type).toBe('format_description');
+      // --start-position skips the first file's events before it (its FORMAT_DESCRIPTION is still read).
+      const firstMap = lines(all.stdout).find((e) => e.type === 'table_map' && e.table === 't')!;
+      const from = await runCli(['binlog', 'dump', '--start-position', String(firstMap.position), copy]);
+      expect(from.code).toBe(0);
+      const fromEvents = lines(from.stdout);
+      expect(fromEvents[0].type).toBe('format_description');
+      expect(fromEvents.slice(1)).toEqual(lines(all.stdout).filter((e) => e.position >= firstMap.position));
       // A reader that goes away early (`| head`) ends the dump quietly with exit 0.
       const head = spawnSync(
         'bash',
