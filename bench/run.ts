@@ -128,6 +128,10 @@ async function main(): Promise<void> {
     memoryGB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    loadAtStart: os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
   };
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   log(`${command} on ${machine.cores} cores (${machine.cpu})`);
@@ -169,7 +173,11 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
   }
   console.log(
-    `\nmachine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGB} GB, Node ${machine.node}`,
+    `\nmachine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGB} GB, Node ${machine.node}; ` +
+      `load average at start ${machine.loadAtStart}, at end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
   console.log(`command: ${command}`);
   if (json) {
