@@ -16,15 +16,6 @@ import { parseServerVersion, type ServerFlavor } from './flavor.js';
  */
 export type SourceSettings = Config['source'];
 
-/** Column metadata of a result, as much as the row reader needs. */
-export interface ResultField {
-  name: string;
-  /** MySQL protocol type number (MYSQL_TYPE_*). */
-  columnType: number;
-  /** Collation id; 63 = binary. */
-  characterSet: number;
-}
-
 export interface QueryArraysOptions {
   /** Return GEOMETRY cells as the stored bytes (SRID + WKB) instead of mysql2's parsed object. */
   geometryAsBytes?: boolean;
