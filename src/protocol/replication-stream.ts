@@ -99,6 +99,8 @@ export async function openReplicationStream(options: ReplicationStreamOptions): 
 }
 
 const MIB = 1024 * 1024;
+/** MySQL GTID (33), ANONYMOUS_GTID (34), GTID_TAGGED (42); MariaDB GTID (162). */
+const GTID_EVENTS = new Set([33, 34, 42, 162]);
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 
@@ -142,6 +144,7 @@ class LiveStream implements ReplicationStream {
   private nextPosition = 4;
   /** Whether `file`/`nextPosition` are exact (false until a GTID start delivered a real event). */
   private positionKnown: boolean;
+  private readonly gtidStart: boolean;
   private eventChecksum = false;
   /** Consumer side: the position after the last event handed out. */
   private handedFile = '';
@@ -158,6 +161,7 @@ class LiveStream implements ReplicationStream {
     this.maxQueued = options.maxQueuedBytes ?? 8 * MIB;
     const start = options.start;
     this.positionKnown = typeof start === 'object' && 'file' in start;
+    this.gtidStart = typeof start === 'object' && 'gtid' in start;
     if (typeof start === 'object' && 'file' in start) {
       this.file = this.handedFile = start.file;
       this.nextPosition = this.handedPosition = start.position;
@@ -348,7 +352,7 @@ class LiveStream implements ReplicationStream {
         if (logPos >= size) position = logPos - size;
         this.file = target.file;
         this.nextPosition = target.position;
-        this.positionKnown = true;
+        this.settle(type);
       }
     } else if (type === HEARTBEAT_EVENT || type === HEARTBEAT_V2_EVENT || logPos === 0) {
       if (type === FORMAT_DESCRIPTION_EVENT) this.noteFormat(bytes);
@@ -362,9 +366,21 @@ class LiveStream implements ReplicationStream {
       if (type === FORMAT_DESCRIPTION_EVENT) this.noteFormat(bytes);
       if (logPos >= size) position = logPos - size;
       this.nextPosition = logPos;
-      this.positionKnown = true;
+      this.settle(type);
     }
     this.enqueue({ event: { file, position, bytes }, nextFile: this.file, nextPosition: this.nextPosition });
+  }
+
+  /**
+   * After a stored event the receive position is exact, except after a GTID start before the
+   * first transaction: the server sends each file's header events (FORMAT_DESCRIPTION,
+   * PREVIOUS_GTIDS, GTID_LIST, BINLOG_CHECKPOINT, ROTATE) but skips the transactions the GTID
+   * set already holds, so resuming by file and position there would replay them. Until a GTID
+   * event arrives, a reconnect starts from the GTID again.
+   */
+  private settle(type: number): void {
+    if (this.positionKnown) return;
+    if (!this.gtidStart || GTID_EVENTS.has(type)) this.positionKnown = true;
   }
 
   private noteFormat(bytes: Buffer): void {

@@ -142,6 +142,37 @@ describe('replication stream (shared MariaDB, CRC32)', () => {
     expect(stream.position()).toEqual(end);
   });
 
+  it('a connection killed right after a GTID start reconnects without replaying skipped transactions', async () => {
+    const t = await table('gtidkill');
+    await server().query(`INSERT INTO ${t} VALUES (1, 'skipped')`);
+    const [{ pos }] = await server().query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
+    const seqOf = (e: Seen) => Number(e.bytes.readBigUInt64LE(19));
+    const startSeq = Number(pos.split(',').at(-1)!.split('-')[2]);
+    const stream = await openReplicationStream({
+      ...streamOptions(server(), { start: { gtid: pos } }),
+      heartbeatSeconds: 0.2,
+      reconnect: { maxMillis: 30_000 },
+    });
+    const events: Seen[] = [];
+    let killed = false;
+    for await (const raw of stream) {
+      const e = describeEvent(raw);
+      events.push(e);
+      if (e.type === T.HEARTBEAT && !killed) {
+        killed = true;
+        await server().query(`KILL ${stream.connectionId}`);
+        await server().query(`INSERT INTO ${t} VALUES (2, 'wanted')`);
+      }
+      if (isWrite(e) && e.bytes.includes('wanted')) break;
+    }
+    await stream.close();
+    expect(stream.reconnects).toBe(1);
+    const gtids = events.filter((e) => isStored(e) && e.type === T.GTID);
+    expect(gtids.length).toBeGreaterThan(0);
+    expect(gtids.every((e) => seqOf(e) > startSeq)).toBe(true);
+    expect(events.some((e) => e.bytes.includes('skipped'))).toBe(false);
+  });
+
   it('a bad password is a typed error that does not show the password', async () => {
     await server().createUser('blk_repl', 'right-password', [
       { privileges: 'REPLICATION SLAVE, REPLICATION CLIENT', on: '*.*' },
