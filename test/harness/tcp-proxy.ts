@@ -13,6 +13,7 @@ export class TcpProxy {
   /** Bytes forwarded server → client since start (to sever "in the middle" of a transfer). */
   bytesDown = 0;
   connections = 0;
+  private severAt: { bytes: number; done: (severed: number) => void } | null = null;
 
   private constructor(
     private readonly server: net.Server,
@@ -43,7 +44,15 @@ export class TcpProxy {
     this.sockets.add(upstream);
     const pipe = (from: net.Socket, to: net.Socket, down: boolean) => {
       from.on('data', (chunk: Buffer) => {
-        if (down) this.bytesDown += chunk.length;
+        if (down) {
+          this.bytesDown += chunk.length;
+          const trigger = this.severAt;
+          if (trigger && this.bytesDown >= trigger.bytes) {
+            this.severAt = null;
+            trigger.done(this.sever());
+            return;
+          }
+        }
         const wait = this.stalledUntil - Date.now();
         if (wait > 0) {
           from.pause();
@@ -84,6 +93,16 @@ export class TcpProxy {
     for (const s of this.sockets) s.resetAndDestroy();
     this.sockets.clear();
     return n;
+  }
+
+  /**
+   * Severs every connection as soon as `bytes` more bytes went server → client (e.g. in the middle
+   * of a large transaction's events); resolves with the number of connections cut.
+   */
+  severAfter(bytes: number): Promise<number> {
+    return new Promise((resolve) => {
+      this.severAt = { bytes: this.bytesDown + bytes, done: resolve };
+    });
   }
 
   /** Holds every byte in both directions for `ms` (the connections stay open). */
