@@ -2,9 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Finding } from '../core/finding.js';
 import { DuckDbSink } from '../sink/duckdb/duckdb-sink.js';
 import { destinationFindings } from '../sink/duckdb/precheck.js';
-import { openSourceConnection } from '../source/connection.js';
-import { runPrecheck } from '../source/precheck/run.js';
-import { resolveObjects } from '../source/schema-reader.js';
+import { type FindingProvider, runPrecheck } from '../source/precheck/run.js';
 import { openCaptureStream } from './binlog-capture-source.js';
 import { findRunningSync } from './running-file.js';
 import type { SyncDependencies } from './sync-task.js';
@@ -13,11 +11,7 @@ import type { SyncDependencies } from './sync-task.js';
 export function realDependencies(config: Config): SyncDependencies {
   return {
     openSink: () =>
-      DuckDbSink.create({
-        path: config.destination.path,
-        partitions: config.partitions,
-        naming: config.naming,
-      }),
+      DuckDbSink.create({ path: config.destination.path, partitions: config.partitions, naming: config.naming }),
     openBinlog: (start, tracker) => openCaptureStream(config, start, tracker),
     precheck: ({ resuming }) => precheckAll(config, { resuming, self: true }),
   };
@@ -25,54 +19,35 @@ export function realDependencies(config: Config): SyncDependencies {
 
 /**
  * Every precheck item: the source's (connectivity, binlog settings, privileges, tables, keys,
- * cascades) and the destination's. A task that resumes its own warehouse skips the
- * existing-target item (those tables are its own). `self`: the caller is the sync that owns the
- * destination (its own lock is not a finding).
+ * cascades) and the destination's. `resuming`: the warehouse already holds this task's
+ * checkpoint, so its target tables are its own and a synced table missing now may have been
+ * dropped by a DDL still ahead in the binlog (capture reports it by ddl policy). `self`: the caller
+ * is the sync that owns the destination (its own running file is not a finding).
  */
-export async function precheckAll(
-  config: Config,
-  options: { resuming: boolean; self?: boolean },
-): Promise<Finding[]> {
-  const findings = await runPrecheck(config, {
-    extra: [
-      async () => {
-        const running = options.self ? null : findRunningSync(config.destination.path);
-        if (running) {
-          return [
-            {
-              item: 'destination.running-sync',
-              result: 'fail',
-              found: `a binlake sync (pid ${running.pid}) is running for ${config.destination.path}`,
-              remedy: 'stop it first (Ctrl-C or kill -TERM), or point destination.path at another file',
-            },
-          ];
-        }
-        let tables: Awaited<ReturnType<typeof resolveObjects>> = [];
-        try {
-          const conn = await openSourceConnection(config.source);
-          try {
-            tables = await resolveObjects(conn, config);
-          } finally {
-            await conn.close();
+export async function precheckAll(config: Config, options: { resuming: boolean; self?: boolean }): Promise<Finding[]> {
+  const destination: FindingProvider = async ({ tables }) => {
+    const running = options.self ? null : findRunningSync(config.destination.path);
+    const findings: Finding[] = [
+      running
+        ? {
+            item: 'destination.running-sync',
+            result: 'fail',
+            found: `a binlake sync (pid ${running.pid}) is running for ${config.destination.path}`,
+            remedy: 'stop it first (Ctrl-C or kill -TERM), or point destination.path at another file',
           }
-        } catch {
-          // The source items already report why the tables cannot be read.
-        }
-        const destination = await destinationFindings({
-          path: config.destination.path,
-          tables,
-          existingTables: options.resuming ? 'ignore' : config.existingTables,
-          partitions: config.partitions,
-          naming: config.naming,
-        });
-        return options.resuming
-          ? destination.filter((f) => f.item !== 'destination.existing-tables')
-          : destination;
-      },
-    ],
-  });
-  // A resumed task replays the binlog from its checkpoint: a synced table that is gone now was
-  // dropped or renamed by a DDL still ahead in the binlog, which capture reports by ddl policy.
+        : { item: 'destination.running-sync', result: 'pass', found: 'no other sync is running for it', remedy: '' },
+    ];
+    const items = await destinationFindings({
+      path: config.destination.path,
+      tables,
+      existingTables: options.resuming ? 'ignore' : config.existingTables,
+      partitions: config.partitions,
+      naming: config.naming,
+    });
+    findings.push(...(options.resuming ? items.filter((f) => f.item !== 'destination.existing-tables') : items));
+    return findings;
+  };
+  const findings = await runPrecheck(config, { extra: [destination] });
   return options.resuming ? findings.map(softenForResume) : findings;
 }
 

@@ -28,7 +28,9 @@ export async function setup(project: TestProject): Promise<void> {
     });
     return;
   }
-  const onlyUnit = project.config.include.length > 0 && process.argv.some((a) => a.includes('test/unit'));
+  // A run filtered to unit tests only needs no server; any other filter (or none) does.
+  const filters = process.argv.filter((a) => a.startsWith('test/'));
+  const onlyUnit = filters.length > 0 && filters.every((a) => a.startsWith('test/unit'));
   if (onlyUnit) {
     project.provide('mysql', { host: '127.0.0.1', port: 0, user: 'root', password: '', sandboxDir: null });
     return;

@@ -1,4 +1,3 @@
-import { callApi } from '../../pipeline/api-server.js';
 import { findRunningSync } from '../../pipeline/running-file.js';
 import type { TaskStatus } from '../../pipeline/task-status.js';
 import { action, configFrom, EXIT } from '../run-command.js';
@@ -14,6 +13,7 @@ export const registerConsole: RegisterCommand = (program, setExit) => {
     .action(
       action(setExit, async (options: { config: string; watch?: string }) => {
         const config = configFrom(options);
+        const { callApi } = await import('../../pipeline/api-server.js');
         const running = findRunningSync(config.destination.path);
         if (!running) {
           process.stdout.write(

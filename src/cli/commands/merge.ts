@@ -1,8 +1,6 @@
 import type { MergeDialect } from '../../merge/plan-merge.js';
-import { callApi } from '../../pipeline/api-server.js';
-import { type MergeResult, mergeService } from '../../pipeline/merge-service.js';
+import type { MergeResult } from '../../pipeline/merge-service.js';
 import { action, configFrom, EXIT, UsageError } from '../run-command.js';
-import { withWarehouse } from '../warehouse-access.js';
 import type { RegisterCommand } from './types.js';
 
 interface MergeOptions {
@@ -48,6 +46,9 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
           into: options.into,
           printSql: options.printSql ? (options.dialect as MergeDialect) : undefined,
         };
+        const { callApi } = await import('../../pipeline/api-server.js');
+        const { mergeService } = await import('../../pipeline/merge-service.js');
+        const { withWarehouse } = await import('../warehouse-access.js');
         const result = await withWarehouse<MergeResult>(
           config,
           (info) => callApi<MergeResult>(info, 'POST', '/merge', request),

@@ -1,6 +1,5 @@
 import { action, configFrom, EXIT } from '../run-command.js';
 import { formatStatus } from '../status-format.js';
-import { readTaskStatus } from '../warehouse-access.js';
 import type { RegisterCommand } from './types.js';
 
 export const registerStatus: RegisterCommand = (program, setExit) => {
@@ -13,6 +12,7 @@ export const registerStatus: RegisterCommand = (program, setExit) => {
     .action(
       action(setExit, async (options: { config: string; json?: boolean }) => {
         const config = configFrom(options);
+        const { readTaskStatus } = await import('../warehouse-access.js');
         const status = await readTaskStatus(config);
         process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
         return status.state === 'Failed' || status.state === 'PrecheckFailed' ? EXIT.failed : EXIT.ok;

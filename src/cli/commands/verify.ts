@@ -1,7 +1,5 @@
-import { callApi } from '../../pipeline/api-server.js';
-import { type VerifyReport, verifyService } from '../../pipeline/verify-service.js';
+import type { VerifyReport } from '../../pipeline/verify-service.js';
 import { action, configFrom, EXIT, UsageError } from '../run-command.js';
-import { withWarehouse } from '../warehouse-access.js';
 import type { RegisterCommand } from './types.js';
 
 interface VerifyOptions {
@@ -43,6 +41,9 @@ export const registerVerify: RegisterCommand = (program, setExit) => {
           at: options.at ? Number(options.at) : undefined,
           limit: Number(options.limit),
         };
+        const { callApi } = await import('../../pipeline/api-server.js');
+        const { verifyService } = await import('../../pipeline/verify-service.js');
+        const { withWarehouse } = await import('../warehouse-access.js');
         const report = await withWarehouse<VerifyReport>(
           config,
           (info) => callApi<VerifyReport>(info, 'POST', '/verify', request),
