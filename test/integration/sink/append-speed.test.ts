@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../../../src/core/values.js';
-import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
+import { DEFAULT_MEMORY_LIMIT, DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
 import { col, schema, target, tempDir } from './helpers.js';
 
 /**
@@ -32,7 +32,10 @@ describe.runIf(process.env.BINLAKE_BENCH === '1')('append speed', () => {
     const figures: Record<'raw' | 'sink', number[]> = { raw: [], sink: [] };
     const cpu: Record<'raw' | 'sink', number[]> = { raw: [], sink: [] };
     const runRaw = async (rep: number) => {
-      const instance = await DuckDBInstance.create(tmp.file(`raw${rep}.duckdb`));
+      // the same DuckDB configuration as the sink, so only binlake's own work differs
+      const instance = await DuckDBInstance.create(tmp.file(`raw${rep}.duckdb`), {
+        memory_limit: DEFAULT_MEMORY_LIMIT,
+      });
       const connection = await instance.connect();
       await connection.run('CREATE TABLE sbtest1_base (id INTEGER, k INTEGER, c VARCHAR, pad VARCHAR)');
       const c0 = process.cpuUsage();
