@@ -31,7 +31,12 @@ export abstract class BaseEvent {
   protected abstract body(): Record<string, unknown>;
 
   dump(): Record<string, unknown> {
-    return jsonReady({
+    return jsonReady({ ...this.head(), ...this.body() }) as Record<string, unknown>;
+  }
+
+  /** The fields every dump starts with (already JSON-ready). */
+  protected head(): Record<string, unknown> {
+    return {
       type: this.type,
       eventType: eventTypeName(this.header.typeCode),
       file: this.file,
@@ -39,7 +44,6 @@ export abstract class BaseEvent {
       nextPosition: this.header.nextPosition,
       timestamp: this.header.timestamp,
       serverId: this.header.serverId,
-      ...this.body(),
-    }) as Record<string, unknown>;
+    };
   }
 }

@@ -2,7 +2,8 @@ import { BinlakeError } from '../../core/errors.js';
 import type { TableRef } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
 import { inflateMariadb } from '../compression.js';
-import { EventType } from '../event-type.js';
+import { hex, jsonReady } from '../dump.js';
+import { EventType, eventTypeName } from '../event-type.js';
 import { postHeaderLength } from '../format.js';
 import { PacketReader } from '../packet-reader.js';
 import type { CompiledTable } from '../table-cache.js';
@@ -77,6 +78,41 @@ abstract class RowsEventBase extends BaseEvent {
     return (this.flags & RowsFlag.STMT_END) !== 0;
   }
 
+  /**
+   * Built field by field (no spreads, no generic conversion): `binlake binlog dump --rows-only`
+   * calls this for every rows event. Undefined fields vanish in JSON.stringify.
+   */
+  override dump(): Record<string, unknown> {
+    const h = this.header;
+    const update = this.type === 'update_rows';
+    return {
+      type: this.type,
+      eventType: eventTypeName(h.typeCode),
+      file: this.file,
+      position: this.position,
+      nextPosition: h.nextPosition,
+      timestamp: h.timestamp,
+      serverId: h.serverId,
+      database: this.table.database,
+      table: this.table.table,
+      tableId: this.tableId,
+      columnCount: this.columnCount,
+      columns: this.columnNames,
+      flags: this.flags,
+      version: this.version,
+      compressed: this.compressed || undefined,
+      partial: this.partial,
+      presentColumns: this.presentColumns ?? undefined,
+      presentColumnsAfter: update
+        ? ((this as unknown as UpdateRowsEvent).presentColumnsAfter ?? undefined)
+        : undefined,
+      extraData: this.extraData.length > 0 ? jsonReady(this.extraData) : undefined,
+      rows: update
+        ? (this as unknown as UpdateRowsEvent).rows.map(dumpPair)
+        : (this as unknown as WriteRowsEvent).rows.map(dumpRow),
+    };
+  }
+
   protected common() {
     return {
       database: this.table.database,
@@ -143,6 +179,23 @@ export class UpdateRowsEvent extends RowsEventBase {
 }
 
 export type RowsEvent = WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
+
+/** A row as JSON-ready values: bigint → decimal string, bytes → `0x…` hex, NaN/±Infinity → text. */
+export function dumpRow(row: Row): unknown[] {
+  const out: unknown[] = new Array(row.length);
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (typeof v === 'bigint') out[i] = v.toString();
+    else if (typeof v === 'object' && v !== null) out[i] = hex(v);
+    else if (typeof v === 'number' && !Number.isFinite(v)) out[i] = String(v);
+    else out[i] = v;
+  }
+  return out;
+}
+
+function dumpPair(pair: UpdatedRow): { before: unknown[]; after: unknown[] } {
+  return { before: dumpRow(pair.before), after: dumpRow(pair.after) };
+}
 
 type RowsKind = 'write' | 'update' | 'delete';
 
