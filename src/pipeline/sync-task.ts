@@ -146,9 +146,12 @@ export class SyncTask {
       this.sink = await this.deps.openSink();
       const before = await this.sink.readState();
       const resuming = before.checkpoint !== null && !this.options.resnapshot;
+      // The warehouse already holds this task's tables (a resume, a --resnapshot, or a crash
+      // between creating them and storing the first checkpoint): they are not "existing" ones.
+      const ownsTables = before.checkpoint !== null || before.tables.length > 0;
 
       this.setState('Prechecking');
-      const findings = await this.deps.precheck({ resuming });
+      const findings = await this.deps.precheck({ resuming: ownsTables });
       const failed = findings.filter((f) => f.result === 'fail');
       for (const f of findings.filter((x) => x.result === 'warn'))
         this.log.warn({ item: f.item }, `${f.found} — ${f.remedy}`);

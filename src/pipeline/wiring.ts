@@ -11,7 +11,11 @@ import type { SyncDependencies } from './sync-task.js';
 export function realDependencies(config: Config): SyncDependencies {
   return {
     openSink: () =>
-      DuckDbSink.create({ path: config.destination.path, partitions: config.partitions, naming: config.naming }),
+      DuckDbSink.create({
+        path: config.destination.path,
+        partitions: config.partitions,
+        naming: config.naming,
+      }),
     openBinlog: (start, tracker) => openCaptureStream(config, start, tracker),
     precheck: ({ resuming }) => precheckAll(config, { resuming, self: true }),
   };
@@ -24,7 +28,10 @@ export function realDependencies(config: Config): SyncDependencies {
  * dropped by a DDL still ahead in the binlog (capture reports it by ddl policy). `self`: the caller
  * is the sync that owns the destination (its own running file is not a finding).
  */
-export async function precheckAll(config: Config, options: { resuming: boolean; self?: boolean }): Promise<Finding[]> {
+export async function precheckAll(
+  config: Config,
+  options: { resuming: boolean; self?: boolean },
+): Promise<Finding[]> {
   const destination: FindingProvider = async ({ tables }) => {
     const running = options.self ? null : findRunningSync(config.destination.path);
     const findings: Finding[] = [
@@ -35,7 +42,12 @@ export async function precheckAll(config: Config, options: { resuming: boolean; 
             found: `a binlake sync (pid ${running.pid}) is running for ${config.destination.path}`,
             remedy: 'stop it first (Ctrl-C or kill -TERM), or point destination.path at another file',
           }
-        : { item: 'destination.running-sync', result: 'pass', found: 'no other sync is running for it', remedy: '' },
+        : {
+            item: 'destination.running-sync',
+            result: 'pass',
+            found: 'no other sync is running for it',
+            remedy: '',
+          },
     ];
     const items = await destinationFindings({
       path: config.destination.path,
@@ -44,7 +56,9 @@ export async function precheckAll(config: Config, options: { resuming: boolean; 
       partitions: config.partitions,
       naming: config.naming,
     });
-    findings.push(...(options.resuming ? items.filter((f) => f.item !== 'destination.existing-tables') : items));
+    findings.push(
+      ...(options.resuming ? items.filter((f) => f.item !== 'destination.existing-tables') : items),
+    );
     return findings;
   };
   const findings = await runPrecheck(config, { extra: [destination] });

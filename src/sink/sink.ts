@@ -60,8 +60,9 @@ export interface Sink {
   existingTargets(targets: string[]): Promise<string[]>;
   /**
    * Creates missing `_base`/`_log` tables and registers a state row for each table that has none
-   * (phase `pending`). Idempotent: existing tables and state are kept. `resetState` forgets the
-   * stored checkpoint and resets the given tables' state to `pending` (the tables are kept).
+   * (phase `pending`). Idempotent: existing tables and state are kept. `resetState` (binlake sync
+   * --resnapshot) forgets the stored checkpoint, renames the given tables' old `_base`/`_log` aside
+   * (`<t>_base_replaced_<epoch>`) and starts them afresh in state `pending`, all in one transaction.
    */
   ensureTables(tables: TargetTable[], options: { resetState?: boolean }): Promise<void>;
   readState(): Promise<SinkState>;

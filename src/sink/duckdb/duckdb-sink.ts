@@ -312,7 +312,23 @@ export class DuckDbSink implements Sink {
           }
         }
         if (options.resetState) await this.writeCheckpoint(null);
-        const existing = new Set((await this.tableNames()).map((n) => n.toLowerCase()));
+        let existing = new Set((await this.tableNames()).map((n) => n.toLowerCase()));
+        if (options.resetState) {
+          // A re-snapshot starts the tables afresh: old `_base` rows would tie with the new ones
+          // in the merge, and old `_log` record_ids would repeat. The old tables are renamed
+          // aside (`<t>_base_replaced_<epoch>`), not dropped, so their history stays queryable.
+          const suffix = `_replaced_${Math.floor(Date.now() / 1000)}`;
+          for (const table of tables) {
+            for (const kind of ['base', 'log'] as const) {
+              const name = `${table.target}_${kind}`;
+              if (!existing.has(name.toLowerCase())) continue;
+              await this.connection.run(
+                `ALTER TABLE ${quoteIdent(name)} RENAME TO ${quoteIdent(`${name}${suffix}`)}`,
+              );
+            }
+          }
+          existing = new Set((await this.tableNames()).map((n) => n.toLowerCase()));
+        }
         for (const table of tables) {
           const stored = this.states.get(table.target);
           const schema = stored && !options.resetState ? stored.schema : table.schema;
