@@ -64,6 +64,7 @@ describe('destination faults', () => {
 
         const filler = path.join(mount!, 'filler.bin');
         fill(filler, 512 * 1024);
+        let inserted = 0;
         const sync = SyncProcess.start(configPath);
         try {
           expect(await sync.waitForOutput('task state Synchronizing', 60_000), sync.output).toBe(true);
@@ -71,6 +72,7 @@ describe('destination faults', () => {
           const conn = await server.connect(db);
           try {
             for (let i = 0; i < 20; i++) {
+              inserted += 4000;
               await conn.query(
                 `INSERT INTO t SELECT 100000 + ${i * 4000} + seq, REPEAT(CHAR(65 + ${i}), 250) FROM seq_1_to_4000`,
               );
