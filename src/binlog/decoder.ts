@@ -5,7 +5,7 @@ import { EventFlag, type EventHeader, readEventHeader } from './event-header.js'
 import { EventType, eventTypeName } from './event-type.js';
 import type { DecodeContext } from './events/context.js';
 import { FormatDescriptionEvent, fdeChecksumByte } from './events/format-description.js';
-import { BODY_DECODERS } from './events/registry.js';
+import { BODY_DECODER_BY_CODE } from './events/registry.js';
 import { decodeUnknown } from './events/simple.js';
 import type { BinlogEvent } from './events/types.js';
 import { type BinlogFormat, type ChecksumAlgorithm, initialFormat } from './format.js';
@@ -29,6 +29,12 @@ export interface DecoderOptions {
   initialChecksum?: ChecksumAlgorithm;
   /** Check CRC32 trailers (default true). When false the trailer is still stripped. */
   verifyChecksums?: boolean;
+  /**
+   * Overrides what FORMAT_DESCRIPTIONs say about the events after them, for a transport that
+   * knows better (a server strips trailers for a client that did not announce checksum support,
+   * yet forwards the file's FDE). The FDE's own trailer is still handled from its version.
+   */
+  forceChecksum?: ChecksumAlgorithm;
 }
 
 /**
@@ -46,12 +52,15 @@ export class BinlogDecoder {
   private format: BinlogFormat;
   readonly tables: TableCache;
   private readonly verify: boolean;
+  private readonly forceChecksum: ChecksumAlgorithm | undefined;
   private readonly nested: (bytes: Buffer, position: number, file: string) => BinlogEvent;
 
   constructor(options: DecoderOptions = {}) {
     this.format = initialFormat(options.initialChecksum ?? 'none');
     this.tables = new TableCache(options.schemaFor);
     this.verify = options.verifyChecksums ?? true;
+    this.forceChecksum = options.forceChecksum;
+    if (this.forceChecksum) this.format = initialFormat(this.forceChecksum);
     this.nested = (inner, at, file) => this.decodeNestedEvent(inner, at, file);
   }
 
@@ -97,7 +106,7 @@ export class BinlogDecoder {
           binlogVersion: event.binlogVersion,
           serverVersion: event.serverVersion,
           mariadb: event.mariadb,
-          checksum: event.checksumAlgorithm ?? 'none',
+          checksum: this.forceChecksum ?? event.checksumAlgorithm ?? 'none',
           postHeaderLengths: event.postHeaderLengths,
         };
       }
@@ -139,7 +148,7 @@ export class BinlogDecoder {
       tables: this.tables,
       decodeNested: this.nested,
     };
-    const decodeBodyOf = BODY_DECODERS.get(header.typeCode) ?? decodeUnknown;
+    const decodeBodyOf = BODY_DECODER_BY_CODE[header.typeCode] ?? decodeUnknown;
     return decodeBodyOf(r, ctx);
   }
 

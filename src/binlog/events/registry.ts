@@ -59,3 +59,9 @@ export const BODY_DECODERS: ReadonlyMap<number, BodyDecoder> = new Map<number, B
   [EventType.MARIADB_GTID, decodeMariadbGtid],
   [EventType.MARIADB_GTID_LIST, decodeMariadbGtidList],
 ]);
+
+/** The same table as a dense array indexed by type code (the decoder's hot path). */
+export const BODY_DECODER_BY_CODE: readonly (BodyDecoder | undefined)[] = Array.from(
+  { length: 256 },
+  (_, code) => BODY_DECODERS.get(code),
+);
