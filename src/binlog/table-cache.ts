@@ -39,6 +39,11 @@ interface Entry {
  */
 export class TableCache {
   private readonly entries = new Map<number, Entry>();
+  /**
+   * Table ids grow with every table (re)open and DDL on the source, so the cache is bounded;
+   * evicting is safe because every transaction repeats the TABLE_MAPs its rows events need.
+   */
+  static readonly MAX_ENTRIES = 4096;
 
   constructor(private readonly schemaFor: SchemaHint | undefined) {}
 
@@ -77,6 +82,11 @@ export class TableCache {
       parsed.optional,
       hint,
     );
+    this.entries.delete(tableId);
+    if (this.entries.size >= TableCache.MAX_ENTRIES) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
     this.entries.set(tableId, { body: Buffer.from(body), hint, compiled });
     return compiled;
   }

@@ -107,3 +107,34 @@ describe('table-map cache', () => {
     );
   });
 });
+
+describe('table-map cache bound', () => {
+  it('keeps at most MAX_ENTRIES table ids, evicting the oldest', async () => {
+    const { TableCache } = await import('../../../src/binlog/table-cache.js');
+    const d = new BinlogDecoder();
+    d.decode(raw(fde('10.11.6-MariaDB-log')));
+    const map = (id: number) =>
+      event(
+        EventType.TABLE_MAP,
+        Buffer.concat([
+          u48(id),
+          u16(0),
+          u8(1),
+          str('d'),
+          u8(0),
+          u8(1),
+          str('t'),
+          u8(0),
+          packed(1),
+          u8(1),
+          packed(0),
+          u8(0),
+        ]),
+        { checksum: true },
+      );
+    for (let id = 1; id <= TableCache.MAX_ENTRIES + 10; id++) d.decode(raw(map(id)));
+    expect(d.tables.size).toBe(TableCache.MAX_ENTRIES);
+    expect(d.tables.get(1)).toBeUndefined();
+    expect(d.tables.get(TableCache.MAX_ENTRIES + 10)).toBeDefined();
+  });
+});
