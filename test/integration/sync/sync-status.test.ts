@@ -93,7 +93,7 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
     const after = await statusOf(configPath);
     expect(after.state).toBe('Paused');
     expect(after.checkpoint).toMatchObject({ file: master.file, position: master.position });
-  });
+  }, 180_000);
 });
 
 async function fetchMetrics(configPath: string): Promise<string> {
