@@ -169,6 +169,12 @@ describe('DuckDbSink', () => {
       cursor: null,
       consistentFrom: null,
     });
+    // the old tables are renamed aside, the new ones start empty
+    expect(await sink.readRows('orders')).toEqual([]);
+    const aside = await sink.sqlRows(
+      `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'orders_base_replaced_%' OR table_name LIKE 'orders_log_replaced_%'`,
+    );
+    expect(aside[0][0]).toBe(2n);
   });
 
   it('keeps the cursor lossless through JSON', async () => {
