@@ -1,0 +1,214 @@
+import { BinlogDecoder } from '../binlog/decoder.js';
+import type { BinlogEvent } from '../binlog/events/types.js';
+import { openBinlogFiles } from '../binlog/file-reader.js';
+import type { RawEventSource } from '../binlog/raw-event.js';
+import {
+  firstBinlogFile,
+  openReplicationStream,
+  type ReplicationStart,
+  type SessionTarget,
+} from '../protocol/index.js';
+import { configFrom, EXIT, UsageError } from './run-command.js';
+
+export interface DumpOptions {
+  config?: string;
+  host?: string;
+  port?: string;
+  user?: string;
+  password?: string;
+  serverId?: string;
+  startFile?: string;
+  startPosition: string;
+  gtid?: string;
+  stopNever?: boolean;
+  rowsOnly?: boolean;
+}
+
+const ROW_TYPES = new Set<string>(['write_rows', 'update_rows', 'delete_rows']);
+
+/**
+ * `binlake binlog dump`: the decoder's command-line face and its benchmark
+ * (`binlake binlog dump --rows-only > /dev/null`). One JSON object per line on stdout; a closed
+ * pipe (`| head`) ends it quietly with exit 0; SIGINT/SIGTERM stop it after flushing.
+ */
+/** `binlake binlog dump`: loaded only when the command runs. */
+export async function dump(files: string[], options: DumpOptions): Promise<number> {
+  const startPosition = parseInteger(options.startPosition, '--start-position', 4, 2 ** 32 - 1);
+  const out = new LineWriter(process.stdout);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  out.onBroken = () => stop.abort();
+
+  let source: RawEventSource;
+  let decoder: BinlogDecoder;
+  let skipBefore = -1; // local files: events of the first file before --start-position
+  if (files.length > 0) {
+    if (options.host || options.config || options.gtid || options.stopNever) {
+      throw new UsageError('give either local binlog files or a server (--config/--host), not both');
+    }
+    source = openBinlogFiles(files);
+    decoder = new BinlogDecoder();
+    skipBefore = startPosition;
+  } else {
+    const target = sourceTarget(options);
+    const serverId =
+      options.serverId !== undefined
+        ? parseInteger(options.serverId, '--server-id', 1, 2 ** 32 - 1)
+        : 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    let start: ReplicationStart;
+    if (options.gtid !== undefined) {
+      if (options.startFile) throw new UsageError('give --gtid or --start-file, not both');
+      start = { gtid: options.gtid };
+    } else if (options.startFile) {
+      start = { file: options.startFile, position: startPosition };
+    } else {
+      start = { file: await firstBinlogFile(target), position: 4 };
+    }
+    const stream = await openReplicationStream({
+      ...target,
+      serverId,
+      start,
+      stopAtEnd: !options.stopNever,
+      heartbeatSeconds: options.stopNever ? 30 : undefined,
+      reconnect: options.stopNever ? { maxMillis: 10 * 60_000 } : undefined,
+      annotateRows: !options.rowsOnly,
+      signal: stop.signal,
+    });
+    source = stream;
+    decoder = new BinlogDecoder({ initialChecksum: stream.checksum ? 'crc32' : 'none' });
+  }
+
+  const rowsOnly = options.rowsOnly === true;
+  const firstFile = files.length > 0 ? (files[0].split('/').pop() ?? '') : '';
+  try {
+    for await (const raw of source) {
+      if (stop.signal.aborted) break;
+      if (skipBefore > 4 && raw.file === firstFile && raw.position < skipBefore && raw.bytes[4] !== 15)
+        continue;
+      const event = decoder.decode(raw);
+      if (event.type === 'heartbeat') continue;
+      if (rowsOnly) {
+        printRows(event, out);
+      } else {
+        out.line(JSON.stringify(event.dump()));
+      }
+      if (out.pending) await out.drained();
+      if (out.broken) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await source.close();
+    await out.end();
+  }
+  return out.failed ? EXIT.failed : EXIT.ok;
+}
+
+function printRows(event: BinlogEvent, out: LineWriter): void {
+  if (ROW_TYPES.has(event.type)) {
+    out.line(JSON.stringify(event.dump()));
+  } else if (event.type === 'transaction_payload') {
+    for (const inner of event.events) printRows(inner, out);
+  }
+}
+
+/** The server to read from: --config's source block, overridden by --host/--port/--user/--password. */
+function sourceTarget(options: DumpOptions): SessionTarget {
+  const base = options.config ? configFrom(options).source : null;
+  const host = options.host ?? base?.host;
+  if (!host) throw new UsageError('give local binlog files, --config <file> or --host <host>');
+  const user = options.user ?? base?.user;
+  if (!user) throw new UsageError('--user is required with --host');
+  return {
+    host,
+    port: options.port !== undefined ? parseInteger(options.port, '--port', 1, 65535) : (base?.port ?? 3306),
+    user,
+    password: options.password ?? (base?.password || process.env.MYSQL_PWD || ''),
+    tls: base?.tls,
+    connectTimeoutMs: base?.connectTimeoutMs,
+  };
+}
+
+function parseInteger(text: string, name: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/**
+ * Collects lines into ~64 KiB writes so printing is never the bottleneck, waits for 'drain'
+ * when the pipe is full, and turns EPIPE (the reader went away) into a quiet stop.
+ */
+class LineWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private waiting: Promise<void> | null = null;
+  broken = false;
+  /** stdout failed for another reason than a closed pipe. */
+  failed = false;
+  onBroken: () => void = () => {};
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // EPIPE: the reader went away (`| head`); anything else: stdout is unusable too.
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') {
+        process.stderr.write(`binlake: cannot write to stdout: ${error.message}\n`);
+        this.failed = true;
+      }
+      this.broken = true;
+      this.parts = [];
+      this.size = 0;
+      this.onBroken();
+    });
+  }
+
+  /** True while the stream's buffer is full; await `drained()` before writing more. */
+  get pending(): boolean {
+    return this.waiting !== null;
+  }
+
+  line(text: string): void {
+    if (this.broken) return;
+    this.parts.push(text);
+    this.size += text.length + 1;
+    if (this.size >= 65_536) this.flush();
+  }
+
+  flush(): void {
+    if (this.size === 0 || this.broken) return;
+    const chunk = `${this.parts.join('\n')}\n`;
+    this.parts = [];
+    this.size = 0;
+    if (!this.stream.write(chunk) && this.waiting === null) {
+      this.waiting = new Promise((resolve) => {
+        const done = () => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          this.waiting = null;
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
+    }
+  }
+
+  drained(): Promise<void> {
+    return this.waiting ?? Promise.resolve();
+  }
+
+  async end(): Promise<void> {
+    this.flush();
+    await this.drained();
+    if (this.broken) return;
+    // Let the last chunk reach the pipe before the process exits.
+    await new Promise<void>((resolve) => {
+      if (this.stream.writableLength === 0) resolve();
+      else this.stream.once('drain', () => resolve());
+    });
+  }
+}
