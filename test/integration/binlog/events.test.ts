@@ -54,6 +54,10 @@ describe('binlog events from a real MariaDB', () => {
       `INSERT INTO \`${db}\`.old VALUES (1, '-12:34:56.789', '2020-01-02 03:04:05.678', '2021-01-01 00:00:00.5', '-838:59:59', '2020-02-29 01:02:03', '2001-01-01 01:01:01', '-00:00:00.000001', '9999-12-31 23:59:59.999999', '1000-01-01 00:00:00.1'),
         (2, '838:59:59.999', '0000-00-00 00:00:00.000', NULL, '00:00:00', '1000-01-01 00:00:00', NULL, '838:59:59.999999', '2020-02-29 12:34:56.000001', NULL)`,
     );
+    await sandbox.query('SET GLOBAL log_bin_compress=ON');
+    await sandbox.query(`UPDATE \`${db}\`.t SET v = REPEAT('y', 400) WHERE id = 3`);
+    await sandbox.query(`DELETE FROM \`${db}\`.t WHERE id = 3`);
+    await sandbox.query('SET GLOBAL log_bin_compress=OFF');
     oldSelect = await sandbox.query<Record<string, string | null>[]>(
       `SELECT ${OLD.map((c) => `CAST(${c.name} AS CHAR) AS ${c.name}`).join(', ')} FROM \`${db}\`.old ORDER BY id`,
     );
@@ -172,6 +176,18 @@ describe('binlog events from a real MariaDB', () => {
     expect(write?.type === 'write_rows' && write.rows).toEqual(
       oldSelect.map((r, i) => [i + 1, ...OLD.map((c) => r[c.name])]),
     );
+  });
+
+  it('inflates MariaDB compressed UPDATE and DELETE rows events', () => {
+    const compressed = events.filter(
+      (e) => (e.type === 'update_rows' || e.type === 'delete_rows') && e.compressed && e.table.table === 't',
+    );
+    expect(compressed.map((e) => e.type)).toEqual(['update_rows', 'delete_rows']);
+    const [update, del] = compressed;
+    expect(update.type === 'update_rows' && update.rows).toEqual([
+      { before: [3, 'z'.repeat(400), 30], after: [3, 'y'.repeat(400), 30] },
+    ]);
+    expect(del.type === 'delete_rows' && del.rows).toEqual([[3, 'y'.repeat(400), 30]]);
   });
 
   it('inflates MariaDB compressed QUERY events', () => {
