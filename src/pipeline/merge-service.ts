@@ -1,11 +1,11 @@
 import { BinlakeError } from '../core/errors.js';
-import { type MergeDialect, type MergeTable, planMerge } from '../merge/plan-merge.js';
-import type { Naming } from '../sink/log-columns.js';
-import type { Sink, TableState } from '../sink/sink.js';
+import type { MergeDialect } from '../merge/plan-merge.js';
+import type { Sink } from '../sink/sink.js';
 
-/** What a merge needs from a warehouse beyond the Sink contract (DuckDbSink has it). */
+/** What a merge needs from a warehouse beyond the Sink contract (DuckDbSink has both). */
 export interface MergeCapable {
   mergeAsOf(target: string, at: number, into?: string): Promise<number>;
+  mergeSql(target: string, at: number, dialect: MergeDialect, into?: string): Promise<string>;
 }
 
 export interface MergeRequest {
@@ -18,20 +18,13 @@ export interface MergeRequest {
 
 export type MergeResult = { sql: string } | { into: string; rows: number; at: number };
 
-export function mergeTableOf(state: TableState, naming: Naming): MergeTable {
-  const dest = (name: string) => state.columnRenames[name] ?? name;
-  return {
-    target: state.target,
-    keyColumns: state.schema.key.map(dest),
-    columns: state.schema.columns.map((c) => dest(c.name)),
-    naming,
-  };
-}
-
-/** Runs or prints the DTS merge of one target table; shared by the CLI and the sync's API. */
+/**
+ * Runs or prints the DTS merge of one target table; shared by `binlake merge` and the running
+ * sync's API. The warehouse refuses unknown tables, tables without key and seconds before the
+ * table's consistentFrom, with the reason.
+ */
 export async function mergeService(
   sink: Sink & Partial<MergeCapable>,
-  naming: Naming,
   request: MergeRequest,
 ): Promise<MergeResult> {
   if (!Number.isSafeInteger(request.at) || request.at < 0) {
@@ -39,24 +32,10 @@ export async function mergeService(
       remedy: 'pass e.g. --at $(date +%s)',
     });
   }
+  if (!sink.mergeAsOf || !sink.mergeSql) throw new BinlakeError('BLK_M5002', 'this warehouse cannot merge');
   const into = request.into ?? `${request.table}_${request.at}`;
-  if (request.printSql) {
-    const state = (await sink.readState()).tables.find((t) => t.target === request.table);
-    if (!state) {
-      throw new BinlakeError('BLK_M5002', `no synced table named ${request.table} in this warehouse`, {
-        remedy: 'use a target name from binlake status',
-      });
-    }
-    if (state.schema.key.length === 0) {
-      throw new BinlakeError(
-        'BLK_M5003',
-        `${request.table} has no primary key or unique NOT NULL key; a merge cannot match its rows`,
-      );
-    }
-    return { sql: planMerge(mergeTableOf(state, naming), request.at, request.printSql, into) };
-  }
-  if (!sink.mergeAsOf)
-    throw new BinlakeError('BLK_M5002', 'this warehouse cannot run merges itself; use --print-sql');
+  if (request.printSql)
+    return { sql: await sink.mergeSql(request.table, request.at, request.printSql, into) };
   const rows = await sink.mergeAsOf(request.table, request.at, into);
   return { into, rows, at: request.at };
 }

@@ -13,7 +13,7 @@ export function apiHandlers(config: Config, task: SyncTask): ApiHandlers {
     metrics: () => task.metrics.registry.metrics(),
     merge: (request) =>
       task.withSink((sink) =>
-        mergeService(sink as Sink & Partial<MergeCapable>, config.naming, {
+        mergeService(sink as Sink & Partial<MergeCapable>, {
           table: request.table,
           at: request.at,
           into: request.into,

@@ -52,7 +52,7 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
         const result = await withWarehouse<MergeResult>(
           config,
           (info) => callApi<MergeResult>(info, 'POST', '/merge', request),
-          (sink) => mergeService(sink, config.naming, request),
+          (sink) => mergeService(sink, request),
         );
         if ('sql' in result) {
           process.stdout.write(`${result.sql.trimEnd()}\n`);
