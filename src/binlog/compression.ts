@@ -23,6 +23,9 @@ export function inflateMariadb(record: Buffer): Buffer {
     });
   }
   const length = record.readUIntBE(1, n);
+  if (length > MAX_INFLATED) {
+    throw new BinlakeError('BLK_B2003', `compressed record claims ${length} bytes`, { details: { length } });
+  }
   let out: Buffer;
   try {
     out = inflateSync(record.subarray(1 + n), { maxOutputLength: Math.max(1, length) });

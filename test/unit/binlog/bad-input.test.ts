@@ -208,3 +208,22 @@ describe('forceChecksum', () => {
     expect(e.type === 'xid' && e.xid).toBe(7n);
   });
 });
+
+describe('MariaDB compressed records', () => {
+  it('inflate, and reject bad headers, lying lengths and broken streams with BLK_B2003', async () => {
+    const { deflateSync } = await import('node:zlib');
+    const { inflateMariadb } = await import('../../../src/binlog/compression.js');
+    const text = Buffer.from('x'.repeat(300));
+    const record = Buffer.concat([Buffer.from([0x82, 0x01, 0x2c]), deflateSync(text)]); // 2-byte big-endian length 300
+    expect(inflateMariadb(record).toString()).toBe(text.toString());
+    expect(() => inflateMariadb(Buffer.from([0x02, 0x01, 0x2c]))).toThrow(
+      expect.objectContaining({ code: 'BLK_B2003' }),
+    );
+    const lying = Buffer.from(record);
+    lying[2] = 0x2d;
+    expect(() => inflateMariadb(lying)).toThrow(expect.objectContaining({ code: 'BLK_B2003' }));
+    expect(() => inflateMariadb(Buffer.concat([record.subarray(0, 3), Buffer.from('garbage')]))).toThrow(
+      expect.objectContaining({ code: 'BLK_B2003' }),
+    );
+  });
+});
