@@ -137,16 +137,22 @@ export async function statusJson(configPath: string): Promise<{ code: number | n
 
 /**
  * Checks `<target>_log` is a clean DTS log: per record_id exactly one I (N/Y) or D (Y/N) row or
- * exactly two U rows (Y/N then N/Y), and record_ids 1..N without a gap. Returns the problems
+ * exactly two U rows (Y/N then N/Y), and record_ids 1..N without a gap over `allTargets`. Returns the problems
  * found (empty when clean) and the per-operation counts.
  */
 export async function checkLog(
   configPath: string,
   target: string,
+  /** record_ids are numbered across all tables of a task: the gap check needs every target. */
+  allTargets: string[] = [target],
 ): Promise<{ problems: string[]; counts: { I: number; U: number; D: number }; records: number }> {
   const sink = await openWarehouse(configPath);
   try {
     const log = await sink.readLog(target);
+    const allIds = new Set<bigint>();
+    for (const other of allTargets) {
+      for (const r of other === target ? log : await sink.readLog(other)) allIds.add(r.recordId);
+    }
     const byId = new Map<bigint, string[]>();
     for (const r of log) {
       const flags = `${r.operationFlag}${r.beforeFlag}${r.afterFlag}`;
@@ -164,14 +170,14 @@ export async function checkLog(
       else if (problems.length < 20)
         problems.push(`record_id ${id}: rows ${text} (duplicate or broken change)`);
     }
-    const ids = [...byId.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const ids = [...allIds].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] !== BigInt(i + 1)) {
         problems.push(`record_id gap: position ${i + 1} holds record_id ${ids[i]} (previous ${ids[i - 1]})`);
         break;
       }
     }
-    return { problems, counts, records: ids.length };
+    return { problems, counts, records: byId.size };
   } finally {
     await sink.close();
   }
