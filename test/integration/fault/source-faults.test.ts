@@ -116,6 +116,9 @@ describe('source faults while binlake sync runs', () => {
         // Mid full-sync chunk: cut every connection (chunk reads and the binlog) a moment into the copy.
         expect(await sync.waitForOutput('full sync of table', 90_000), sync.output).toBe(true);
         await sleep(800);
+        expect(sync.output, 'the cut must land while the full sync copies').not.toContain(
+          'full sync of table finished',
+        );
         const cutDuringCopy = proxy.sever();
         expect(cutDuringCopy).toBeGreaterThan(0);
         expect(
