@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.js';
-import { tableId } from '../core/table-schema.js';
 import { callApi } from '../pipeline/api-server.js';
 import { findRunningSync, type RunningInfo, readStatusFile } from '../pipeline/running-file.js';
-import { emptyStatus, type TaskStatus } from '../pipeline/task-status.js';
+import { emptyStatus, type TaskStatus, tableStatusFrom } from '../pipeline/task-status.js';
 import { DuckDbSink } from '../sink/duckdb/duckdb-sink.js';
 
 /**
@@ -56,17 +55,7 @@ export async function readTaskStatus(config: Config): Promise<TaskStatus> {
       status.incremental.lastEventTimestamp = state.checkpoint.lastEventTimestamp;
     }
     const previous = new Map(status.tables.map((t) => [t.target, t]));
-    status.tables = state.tables.map((t) => ({
-      source: tableId(t.source),
-      target: t.target,
-      phase: t.phase,
-      rowsCopied: t.rowsCopied,
-      rowsTotal: t.rowsTotal,
-      rowsPerSecond: 0,
-      consistentFrom: t.consistentFrom,
-      key: t.schema.key,
-      changes: previous.get(t.target)?.changes ?? { I: 0, U: 0, D: 0 },
-    }));
+    status.tables = state.tables.map((t) => tableStatusFrom(t, previous.get(t.target)?.changes));
     if (status.state === 'NotStarted' && state.checkpoint) status.state = 'Paused';
   } finally {
     await sink.close();

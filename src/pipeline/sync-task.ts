@@ -22,7 +22,15 @@ import type { Logger } from './logger.js';
 import { TaskMetrics } from './metrics.js';
 import { prefetch } from './prefetch.js';
 import { SerialQueue } from './serial-writer.js';
-import { emptyStatus, RateMeter, type TableStatus, type TaskState, type TaskStatus } from './task-status.js';
+import {
+  emptyStatus,
+  RateMeter,
+  TASK_STATES,
+  type TableStatus,
+  type TaskState,
+  type TaskStatus,
+  tableStatusFrom,
+} from './task-status.js';
 import { isTransientSourceError } from './transient.js';
 
 /**
@@ -108,18 +116,7 @@ export class SyncTask {
   private setState(state: TaskState): void {
     this.status.state = state;
     this.status.updatedAt = new Date().toISOString();
-    for (const s of [
-      'NotStarted',
-      'Prechecking',
-      'PrecheckFailed',
-      'Initializing',
-      'Synchronizing',
-      'Paused',
-      'Failed',
-      'Finished',
-    ]) {
-      this.metrics.state.set({ state: s }, s === state ? 1 : 0);
-    }
+    for (const s of TASK_STATES) this.metrics.state.set({ state: s }, s === state ? 1 : 0);
     this.log.info({ state }, `task state ${state}`);
   }
 
@@ -171,7 +168,7 @@ export class SyncTask {
       pool = openSourcePool(this.config.source, this.config.snapshot.parallelism);
       const state = await this.initialize(conn, before, resuming);
       for (const t of state.tables) this.committedSchemas.set(t.target, t.schema);
-      this.status.tables = state.tables.map((t) => this.tableStatus(t));
+      this.status.tables = state.tables.map((t) => tableStatusFrom(t));
       this.updateCheckpointStatus(state.checkpoint!);
 
       await conn.close();
@@ -280,20 +277,6 @@ export class SyncTask {
       'capture starts here',
     );
     return await sink.readState();
-  }
-
-  private tableStatus(t: TableState): TableStatus {
-    return {
-      source: tableId(t.source),
-      target: t.target,
-      phase: t.phase,
-      rowsCopied: t.rowsCopied,
-      rowsTotal: t.rowsTotal,
-      rowsPerSecond: 0,
-      consistentFrom: t.consistentFrom,
-      key: t.schema.key,
-      changes: { I: 0, U: 0, D: 0 },
-    };
   }
 
   private tableView(target: string): TableStatus | undefined {

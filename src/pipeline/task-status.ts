@@ -1,3 +1,6 @@
+import { tableId } from '../core/table-schema.js';
+import type { TableState } from '../sink/sink.js';
+
 /**
  * The operator's view of a task, as `binlake status --json` prints it. The shape is a contract
  * (README "status"); add fields, never rename them.
@@ -57,6 +60,24 @@ export function emptyStatus(state: TaskState = 'NotStarted'): TaskStatus {
     pid: null,
     startedAt: null,
     updatedAt: new Date().toISOString(),
+  };
+}
+
+/** A table's status from what the warehouse stored about it. */
+export function tableStatusFrom(
+  t: TableState,
+  changes: TableStatus['changes'] = { I: 0, U: 0, D: 0 },
+): TableStatus {
+  return {
+    source: tableId(t.source),
+    target: t.target,
+    phase: t.phase,
+    rowsCopied: t.rowsCopied,
+    rowsTotal: t.rowsTotal,
+    rowsPerSecond: 0,
+    consistentFrom: t.consistentFrom,
+    key: t.schema.key,
+    changes,
   };
 }
 
