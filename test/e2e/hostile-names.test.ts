@@ -128,7 +128,7 @@ describe('hostile names', () => {
       '--table',
       TABLES.quotes,
       '--at',
-      '1',
+      '32503680000',
       '--print-sql',
       '--dialect',
       'maxcompute',

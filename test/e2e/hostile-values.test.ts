@@ -72,7 +72,7 @@ describe('hostile values', () => {
             );
           }
         }
-        expect((await checkLog(configPath, table)).problems).toEqual([]);
+        expect((await checkLog(configPath, table, ['t', 'wide'])).problems).toEqual([]);
       }
       const verify = await runCli(['verify', '--config', configPath], { timeoutMs: 300_000 });
       expect(verify.code, verify.stdout.slice(-3000) + verify.stderr.slice(-3000)).toBe(0);
