@@ -11,7 +11,7 @@ export type CaptureEvent = (
   | { kind: 'rows'; op: 'I' | 'D'; table: TableRef; rows: Row[]; partial: boolean }
   | { kind: 'rows'; op: 'U'; table: TableRef; rows: { before: Row; after: Row }[]; partial: boolean }
   | { kind: 'xid' }
-  | { kind: 'rotate'; nextFile: string; nextPosition: number }
+  | { kind: 'rotate'; nextFile: string; nextFilePosition: number }
   | { kind: 'heartbeat' }
   | { kind: 'other' }
 ) & {

@@ -13,71 +13,113 @@ export function toCaptureEvents(
   out: CaptureEvent[],
   at?: { file: string; nextPosition: number },
 ): void {
-  const base = {
-    timestamp: event.timestamp,
-    file: at?.file ?? event.file,
-    position: event.position,
-    nextPosition: at ? at.nextPosition : event.header.nextPosition,
-    size,
-  };
+  const timestamp = event.timestamp;
+  const file = at?.file ?? event.file;
+  const position = event.position;
+  const nextPosition = at ? at.nextPosition : event.header.nextPosition;
+  // Plain literals, no spreads: this runs once per binlog event on the catch-up hot path.
   switch (event.type) {
     case 'query':
-      out.push({ ...base, kind: 'query', database: event.database, sql: event.sql });
+      out.push({
+        kind: 'query',
+        database: event.database,
+        sql: event.sql,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
+      });
       return;
     case 'xid':
     case 'xa_prepare':
-      out.push({ ...base, kind: 'xid' });
+      out.push({ kind: 'xid', timestamp, file, position, nextPosition, size });
       return;
     case 'write_rows':
       out.push({
-        ...base,
         kind: 'rows',
         op: 'I',
         table: event.table,
         rows: event.rows,
         partial: event.partial,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
       });
       return;
     case 'delete_rows':
       out.push({
-        ...base,
         kind: 'rows',
         op: 'D',
         table: event.table,
         rows: event.rows,
         partial: event.partial,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
       });
       return;
     case 'update_rows':
       out.push({
-        ...base,
         kind: 'rows',
         op: 'U',
         table: event.table,
         rows: event.rows,
         partial: event.partial,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
       });
       return;
     case 'mariadb_gtid':
       out.push({
-        ...base,
         kind: 'gtid',
         gtid: event.gtid,
         domain: event.domainId,
         standalone: event.standalone,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
       });
       return;
     case 'gtid':
-      out.push({ ...base, kind: 'gtid', gtid: `${event.sid}:${event.gno}`, domain: null, standalone: false });
+      out.push({
+        kind: 'gtid',
+        gtid: `${event.sid}:${event.gno}`,
+        domain: null,
+        standalone: false,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
+      });
       return;
     case 'rotate':
-      out.push({ ...base, kind: 'rotate', nextFile: event.nextFile, nextPosition: event.nextFilePosition });
+      out.push({
+        kind: 'rotate',
+        nextFile: event.nextFile,
+        nextFilePosition: event.nextFilePosition,
+        timestamp,
+        file,
+        position,
+        nextPosition,
+        size,
+      });
       return;
     case 'heartbeat':
-      out.push({ ...base, kind: 'heartbeat' });
+      out.push({ kind: 'heartbeat', timestamp, file, position, nextPosition, size });
       return;
     case 'transaction_payload': {
-      const end = { file: base.file, nextPosition: base.nextPosition };
+      const end = { file, nextPosition };
       event.events.forEach((inner, i) => {
         toCaptureEvents(inner, i === 0 ? size : 0, out, end);
       });
@@ -102,7 +144,7 @@ export function toCaptureEvents(
     case 'rows_query':
     case 'stop':
     case 'unknown':
-      out.push({ ...base, kind: 'other' });
+      out.push({ kind: 'other', timestamp, file, position, nextPosition, size });
       return;
   }
 }

@@ -91,8 +91,11 @@ export class TransactionAssembler {
     };
   }
 
-  /** Feeds one event; returns what it completed, if anything. */
-  async push(event: CaptureEvent): Promise<AssemblerOutput | null> {
+  /**
+   * Feeds one event; returns what it completed, if anything. Synchronous except for a QUERY
+   * event (DDL may need the source), so the hot path allocates no promise per event.
+   */
+  push(event: CaptureEvent): AssemblerOutput | null | Promise<AssemblerOutput | null> {
     switch (event.kind) {
       case 'gtid':
         this.pendingGtid = { gtid: event.gtid, domain: event.domain, standalone: event.standalone };
@@ -106,7 +109,7 @@ export class TransactionAssembler {
         if (this.open) return null;
         // A real ROTATE ends a file: the next safe position is the start of the next file.
         this.file = event.nextFile;
-        this.pos = event.nextPosition;
+        this.pos = event.nextFilePosition;
         return { kind: 'progress', position: this.position, gtid: this.gtid };
       case 'heartbeat':
         return null;
@@ -145,7 +148,7 @@ export class TransactionAssembler {
         return null;
       }
       case 'query':
-        return await this.query(event);
+        return this.query(event);
       case 'other':
         if (!this.open) {
           this.advance(event);

@@ -43,11 +43,17 @@ export async function openCaptureStream(
     },
     close: () => stream.close(),
     async *[Symbol.asyncIterator]() {
+      // Hand over everything already received in one array: the consumer's per-wait cost (a
+      // timer and a race) is then paid per batch, not per event.
+      let out: CaptureEvent[] = [];
       for await (const raw of stream) {
-        const out: CaptureEvent[] = [];
         toCaptureEvents(decoder.decode(raw), raw.bytes.length, out);
-        yield out;
+        if (out.length >= 1024 || stream.queuedBytes === 0) {
+          yield out;
+          out = [];
+        }
       }
+      if (out.length) yield out;
     },
   };
 }

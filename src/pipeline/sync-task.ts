@@ -536,7 +536,8 @@ export class SyncTask {
             continue;
           }
           if (event.kind !== 'other' || event.nextPosition > 0) this.idle = false;
-          const out = await assembler.push(event);
+          let out = assembler.push(event);
+          if (out instanceof Promise) out = await out;
           if (out?.kind !== 'transaction') continue;
           const t = out.transaction;
           if (t.timestamp > lastTimestamp) lastTimestamp = t.timestamp;

@@ -154,8 +154,12 @@ describe('TransactionAssembler', () => {
       assembler.push(ev({ kind: 'query', database: 'shop', sql: "UPDATE `orders` SET v = 'x'" })),
     ).rejects.toSatisfy((e) => isBinlakeError(e, 'BLK_S1206'));
     const second = setup();
+    // Row events are handled synchronously: the refusal is a throw, not a rejected promise.
     await expect(
-      second.assembler.push(ev({ kind: 'rows', op: 'D', table: orders, rows: [[1, null]], partial: true })),
+      (async () =>
+        second.assembler.push(
+          ev({ kind: 'rows', op: 'D', table: orders, rows: [[1, null]], partial: true }),
+        ))(),
     ).rejects.toSatisfy((e) => isBinlakeError(e, 'BLK_B2005'));
   });
 
@@ -169,7 +173,9 @@ describe('TransactionAssembler', () => {
     const out = await assembler.push(ev({ kind: 'xid' }));
     expect(out).toMatchObject({ kind: 'transaction', transaction: { changes: [] } });
     expect(assembler.position.position).toBe(154);
-    expect(await assembler.push(ev({ kind: 'rotate', nextFile: 'binlog.000002', nextPosition: 4 }))).toEqual({
+    expect(
+      await assembler.push(ev({ kind: 'rotate', nextFile: 'binlog.000002', nextFilePosition: 4 })),
+    ).toEqual({
       kind: 'progress',
       position: { file: 'binlog.000002', position: 4 },
       gtid: null,
