@@ -12,6 +12,8 @@ import type { BinlogEventStream } from './sync-task.js';
  * tracker as its column hint, one `CaptureEvent[]` per binlog event. Reconnects are the
  * protocol's job (for up to `retry.maxMinutes`); a purged position fails with BLK_S1204.
  */
+const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|XA|SAVEPOINT|START\s+TRANSACTION)\b/i;
+
 export async function openCaptureStream(
   config: Config,
   start: { position: BinlogPosition; gtid: string | null },
@@ -45,10 +47,15 @@ export async function openCaptureStream(
     async *[Symbol.asyncIterator]() {
       // Hand over everything already received in one array: the consumer's per-wait cost (a
       // timer and a race) is then paid per batch, not per event.
+      //
+      // A batch ends right after a DDL: the decoder takes its column hints from the tracker, so
+      // the events after an ALTER must be decoded only once capture has applied it.
       let out: CaptureEvent[] = [];
       for await (const raw of stream) {
-        toCaptureEvents(decoder.decode(raw), raw.bytes.length, out);
-        if (out.length >= 1024 || stream.queuedBytes === 0) {
+        const event = decoder.decode(raw);
+        toCaptureEvents(event, raw.bytes.length, out);
+        const ddl = event.type === 'query' && !TRANSACTION_CONTROL.test(event.sql);
+        if (ddl || out.length >= 1024 || stream.queuedBytes === 0) {
           yield out;
           out = [];
         }

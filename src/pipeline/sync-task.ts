@@ -498,7 +498,9 @@ export class SyncTask {
       tracker,
     );
     const iterator = stream[Symbol.asyncIterator]();
-    let next = iterator.next();
+    // The next batch is requested only once this one is processed: decoding must not run ahead
+    // of DDL that capture has not applied yet (see binlog-capture-source).
+    let next: Promise<IteratorResult<CaptureEvent[]>> | null = null;
     const maxMillis = this.config.batch.maxMillis;
     // One promise for "stop requested" and one plain timer per wait: an abortable timer per
     // event would add a listener per event to the same signal (measured: 65% of CPU).
@@ -514,6 +516,7 @@ export class SyncTask {
         const timeout = new Promise<'timeout'>((resolve) => {
           timer = setTimeout(resolve, waitMs, 'timeout');
         });
+        next ??= iterator.next();
         const result = await Promise.race([next, timeout, stopped]);
         clearTimeout(timer);
         if (result === 'stopped') break;
@@ -522,8 +525,8 @@ export class SyncTask {
           if (caughtUp()) break;
           continue;
         }
+        next = null;
         if (result.done) break;
-        next = iterator.next();
         if (stream.reconnects > reconnects) {
           this.metrics.reconnects.inc(stream.reconnects - reconnects);
           reconnects = stream.reconnects;
@@ -554,7 +557,7 @@ export class SyncTask {
     } finally {
       await stream.close().catch(() => undefined);
       // Let the pending read settle so the iterator does not throw into the void.
-      void next.catch(() => undefined);
+      void next?.catch(() => undefined);
     }
     if (pending.length) throw new Error('internal: unflushed transactions at capture end');
     this.log.info(
