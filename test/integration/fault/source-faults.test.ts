@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../harness/cli.js';
-import { checkLog, SyncProcess, sleep, statusJson } from '../../harness/crash.js';
+import { checkLog, SOAK, SyncProcess, seededRandom, sleep, statusJson } from '../../harness/crash.js';
 import { MariadbSandbox } from '../../harness/server.js';
 import { mergedRows, sourceRows, writeTaskConfig } from '../../harness/sync-fixtures.js';
 import { TcpProxy } from '../../harness/tcp-proxy.js';
@@ -143,6 +143,15 @@ describe('source faults while binlake sync runs', () => {
         expect(severed, 'the large transaction never streamed 1 MB through the proxy').toBeGreaterThan(0);
         await burst(db, 300_000);
         expect(sync.running, `sync died after the cut:\n${sync.output.slice(-3000)}`).toBe(true);
+        // Cuts at seeded random moments while changes stream (2 here, 40 in the soak).
+        const random = seededRandom(7);
+        for (let i = 0; i < (SOAK ? 40 : 2); i++) {
+          const writes = burst(db, 400_000 + i * 1000, 20);
+          await sleep(50 + random() * 400);
+          proxy.sever();
+          await writes;
+        }
+        expect(sync.running, `sync died after repeated cuts:\n${sync.output.slice(-3000)}`).toBe(true);
         // A stall shorter than the heartbeat limit just delays things.
         proxy.stall(1500);
         await burst(db, 310_000, 5);
