@@ -110,7 +110,7 @@ describe('crash anywhere: SIGKILL at random moments, restart, nothing lost or re
             );
             bigDone = true;
             await sleep(delay);
-          } else if (i % 2 === 0 && load && recorded.length < (SOAK ? 40 : 5)) {
+          } else if (i % 2 === 0 && load && recorded.length < (SOAK ? 12 : 5)) {
             await sleep(delay / 2);
             await record(`run ${i}`);
             await sleep(delay / 2);
