@@ -478,6 +478,7 @@ export class SyncTask {
       this.metrics.batchCommitSeconds.observe((performance.now() - started) / 1000);
       nextRecordId = next.nextRecordId;
       committedPosition = position;
+      const counted = new Map<string, number>();
       for (const t of transactions) {
         for (const change of t.schemaChanges) {
           if (change.kind !== 'add-column') continue;
@@ -487,10 +488,16 @@ export class SyncTask {
         }
         for (const change of t.changes) {
           const name = targetOf.get(tableId(change.table))!;
-          this.metrics.changeRows.inc({ table: name, operation: change.op });
-          const view = this.tableView(name);
-          if (view) view.changes[change.op]++;
+          const key = `${name}\u0000${change.op}`;
+          counted.set(key, (counted.get(key) ?? 0) + 1);
         }
+      }
+      // One metrics update per table and operation per batch, not per change (hot path).
+      for (const [key, n] of counted) {
+        const [name, op] = key.split('\u0000') as [string, 'I' | 'U' | 'D'];
+        this.metrics.changeRows.inc({ table: name, operation: op }, n);
+        const view = this.tableView(name);
+        if (view) view.changes[op] += n;
       }
       this.changeRate.add(Number(count));
       this.updateCheckpointStatus(next);
@@ -529,6 +536,11 @@ export class SyncTask {
         }
         next = null;
         if (result.done) break;
+        // Let the decoder read ahead while this batch is applied, unless the batch ends with a
+        // DDL: events after it must be decoded with the schema it produces.
+        const last = result.value.at(-1);
+        if (!(last?.kind === 'query' && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(last.sql)))
+          next = iterator.next();
         if (stream.reconnects > reconnects) {
           this.metrics.reconnects.inc(stream.reconnects - reconnects);
           reconnects = stream.reconnects;
