@@ -75,11 +75,11 @@ const configSchema = z.strictObject({
   naming: z.enum(['classic', 'new']).default('classic'),
   snapshot: z
     .strictObject({
-      chunkSize: z.number().int().positive().default(50_000),
+      chunkSize: z.number().int().positive().default(10_000),
       parallelism: z.number().int().min(1).max(64).default(2),
       maxRowsPerSecond: z.number().positive().optional(),
     })
-    .default({ chunkSize: 50_000, parallelism: 2 }),
+    .default({ chunkSize: 10_000, parallelism: 2 }),
   batch: z
     .strictObject({
       maxRows: z.number().int().positive().default(20_000),
