@@ -120,11 +120,12 @@ export async function verifyService(
         request.at === undefined && checkpoint !== null && comparePositions(checkpoint, sourceEnd) < 0;
       const equal = results.every((r) => r.equal);
       if (!equal && (moved || behind) && attempt < 3 && warehouse.kind === 'task') continue;
-      if (moved)
+      // "Behind" explains differences before "moved" does: it is the cause the user can fix.
+      if (behind)
+        note = `the warehouse checkpoint ${checkpoint!.file}:${checkpoint!.position} is behind the source end ${sourceEnd.file}:${sourceEnd.position}; run binlake sync --until-caught-up first`;
+      else if (moved)
         note =
           'the source changed while verify read it; differences may be changes in flight — run verify again on a quiet source';
-      else if (behind)
-        note = `the warehouse checkpoint ${checkpoint!.file}:${checkpoint!.position} is behind the source end ${sourceEnd.file}:${sourceEnd.position}; run binlake sync --until-caught-up first`;
       return {
         equal,
         at: request.at ?? null,

@@ -69,7 +69,7 @@ describe('binlake verify', () => {
     await runCli(['sync', '--config', configPath, '--until-caught-up']);
     expect((await runCli(['verify', '--config', configPath])).code).toBe(0);
 
-    // Unknown table: not "equal" (its exit code is the subject of the it.fails test below).
+    // Unknown table: not "equal" (its exit code is asserted in the error test below).
     const unknown = await runCli(['verify', '--config', configPath, '--table', 'nope']);
     expect(unknown.code, unknown.stdout + unknown.stderr).not.toBe(0);
     expect(unknown.stderr).toMatch(/BLK_M5002.*nope/);
@@ -86,10 +86,8 @@ describe('binlake verify', () => {
     expect(badAt.code).toBe(2);
   }, 300_000);
 
-  // BUG (reported): every error of `verify` exits 1, the code that means "different"; the README
-  // and `verify --help` promise 2 for an error. src/cli/run-command.ts maps only usage and BLK_C
-  // errors to 2. Deterministic, so it.fails until fixed.
-  it.fails('an error (unknown --table, unreachable source) exits 2, never 1 ("different")', async () => {
+  // verify's 1 means "different", so an error (it could not compare) must be 2.
+  it('an error (unknown --table, unreachable source) exits 2, never 1 ("different")', async () => {
     const server = sharedServer();
     const db = await server.freshDatabase('verify_err');
     await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY)`);

@@ -82,7 +82,7 @@ export async function mergedRows(
     const into = `_test_merge_${target}_${at}`;
     await sink.mergeAsOf(target, at, into);
     const rows = await sink.readRows(target, into);
-    await sink.sqlRows(`DROP TABLE "${into}"`);
+    await sink.sqlRows(`DROP TABLE "${into.replaceAll('"', '""')}"`);
     return rows.map(rowText).sort(byKey);
   } finally {
     await sink.close();

@@ -59,7 +59,10 @@ export class WriteLoad {
               break;
             case 5: {
               await conn.beginTransaction();
-              await conn.query(`UPDATE \`${table}\` SET n = n * 2 WHERE a BETWEEN ? AND ?`, [a, a + 5]);
+              await conn.query(`UPDATE \`${table}\` SET n = (n * 2) % 1000000007 WHERE a BETWEEN ? AND ?`, [
+                a,
+                a + 5,
+              ]);
               await conn.query(`DELETE FROM \`${table}\` WHERE a = ? AND b = ?`, [a + 7, b]);
               await conn.query(`INSERT IGNORE INTO \`${table}\` (a, b, v, n) VALUES (?, ?, 'txn', 0)`, [
                 a + 7,

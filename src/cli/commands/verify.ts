@@ -1,5 +1,5 @@
 import type { VerifyReport } from '../../pipeline/verify-service.js';
-import { action, configFrom, EXIT, UsageError } from '../run-command.js';
+import { action, configFrom, EXIT, exitCodeFor, UsageError } from '../run-command.js';
 import type { RegisterCommand } from './types.js';
 
 interface VerifyOptions {
@@ -44,11 +44,18 @@ export const registerVerify: RegisterCommand = (program, setExit) => {
         const { callApi } = await import('../../pipeline/api-server.js');
         const { verifyService } = await import('../../pipeline/verify-service.js');
         const { withWarehouse } = await import('../warehouse-access.js');
-        const report = await withWarehouse<VerifyReport>(
-          config,
-          (info) => callApi<VerifyReport>(info, 'POST', '/verify', request),
-          (sink) => verifyService(config, { kind: 'file', sink }, request),
-        );
+        let report: VerifyReport;
+        try {
+          report = await withWarehouse<VerifyReport>(
+            config,
+            (info) => callApi<VerifyReport>(info, 'POST', '/verify', request),
+            (sink) => verifyService(config, { kind: 'file', sink }, request),
+          );
+        } catch (error) {
+          // verify's contract: 1 means "different", so a failure to compare at all is 2.
+          exitCodeFor(error);
+          return EXIT.usage;
+        }
         process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
         return report.equal ? EXIT.ok : EXIT.failed;
       }),

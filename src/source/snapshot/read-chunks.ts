@@ -124,17 +124,16 @@ export function chunkSql(
   return `SELECT ${d.selectList} FROM ${quoteTable(schema.database, schema.table)}${where} ORDER BY ${order} LIMIT ${limit}`;
 }
 
+/** Sleeps `ms`, or less when `signal` aborts; the abort listener is removed either way. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 class Throttle {
