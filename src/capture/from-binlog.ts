@@ -1,3 +1,4 @@
+import type { DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent } from '../binlog/events/rows.js';
 import type { BinlogEvent } from '../binlog/events/types.js';
 import { BinlakeError } from '../core/errors.js';
 import type { CaptureEvent } from './capture-event.js';
@@ -36,46 +37,9 @@ export function toCaptureEvents(
       out.push({ kind: 'xid', timestamp, file, position, nextPosition, size });
       return;
     case 'write_rows':
-      out.push({
-        kind: 'rows',
-        op: 'I',
-        table: event.table,
-        rows: event.rows,
-        partial: event.partial,
-        timestamp,
-        file,
-        position,
-        nextPosition,
-        size,
-      });
-      return;
     case 'delete_rows':
-      out.push({
-        kind: 'rows',
-        op: 'D',
-        table: event.table,
-        rows: event.rows,
-        partial: event.partial,
-        timestamp,
-        file,
-        position,
-        nextPosition,
-        size,
-      });
-      return;
     case 'update_rows':
-      out.push({
-        kind: 'rows',
-        op: 'U',
-        table: event.table,
-        rows: event.rows,
-        partial: event.partial,
-        timestamp,
-        file,
-        position,
-        nextPosition,
-        size,
-      });
+      out.push(rowsEvent(event, timestamp, file, position, nextPosition, size));
       return;
     case 'mariadb_gtid':
       out.push({
@@ -147,4 +111,32 @@ export function toCaptureEvents(
       out.push({ kind: 'other', timestamp, file, position, nextPosition, size });
       return;
   }
+}
+
+/**
+ * One rows CaptureEvent, its operation taken from the event type (so images and operation always
+ * match); a plain literal, no spread, since it runs once per rows event.
+ */
+function rowsEvent(
+  event: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent,
+  timestamp: number,
+  file: string,
+  position: number,
+  nextPosition: number,
+  size: number,
+): CaptureEvent {
+  const op = event.type === 'write_rows' ? 'I' : event.type === 'delete_rows' ? 'D' : 'U';
+  // TypeScript cannot correlate `op` with the row shape of `event.rows`; the line above does.
+  return {
+    kind: 'rows',
+    op,
+    table: event.table,
+    rows: event.rows,
+    partial: event.partial,
+    timestamp,
+    file,
+    position,
+    nextPosition,
+    size,
+  } as CaptureEvent;
 }

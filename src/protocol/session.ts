@@ -80,16 +80,23 @@ export async function readBinlogEnd(conn: mysql.Connection): Promise<{ file: str
   return { file: String(row.File), position: Number(row.Position) };
 }
 
+/** mysql2 options for a connection to `target`: address, credentials, TLS and timeout. */
+function connectOptions(target: SessionTarget) {
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    ssl: sslOption(target.tls),
+    connectTimeout: target.connectTimeoutMs ?? 10_000,
+  };
+}
+
 export async function openSession(target: SessionTarget, setup: SessionSetup): Promise<OpenSession> {
   let conn: mysql.Connection;
   try {
     conn = await mysql.createConnection({
-      host: target.host,
-      port: target.port,
-      user: target.user,
-      password: target.password,
-      ssl: sslOption(target.tls),
-      connectTimeout: target.connectTimeoutMs ?? 10_000,
+      ...connectOptions(target),
       supportBigNumbers: true,
       bigNumberStrings: true,
     });
@@ -177,14 +184,7 @@ function takeSocket(conn: mysql.Connection): Duplex {
 export async function firstBinlogFile(target: SessionTarget): Promise<string> {
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection({
-      host: target.host,
-      port: target.port,
-      user: target.user,
-      password: target.password,
-      ssl: sslOption(target.tls),
-      connectTimeout: target.connectTimeoutMs ?? 10_000,
-    });
+    conn = await mysql.createConnection(connectOptions(target));
   } catch (error) {
     throw connectError(error, target);
   }
