@@ -205,40 +205,40 @@ interface RowsShape {
   compressed: boolean;
 }
 
+/** Every rows event type — MySQL v1/v2 and MariaDB's compressed v1/v2 — and its body's shape. */
 const SHAPES = new Map<number, RowsShape>();
-for (const type of [23, 24, 25, 30, 31, 32, 166, 167, 168, 169, 170, 171]) SHAPES.set(type, shapeOf(type));
-
-function kindOf(type: number): RowsShape {
-  return SHAPES.get(type) ?? shapeOf(type);
+for (const [kind, v1, v2, compressedV1, compressedV2] of [
+  [
+    'write',
+    EventType.WRITE_ROWS_V1,
+    EventType.WRITE_ROWS_V2,
+    EventType.WRITE_ROWS_COMPRESSED_V1,
+    EventType.WRITE_ROWS_COMPRESSED_V2,
+  ],
+  [
+    'update',
+    EventType.UPDATE_ROWS_V1,
+    EventType.UPDATE_ROWS_V2,
+    EventType.UPDATE_ROWS_COMPRESSED_V1,
+    EventType.UPDATE_ROWS_COMPRESSED_V2,
+  ],
+  [
+    'delete',
+    EventType.DELETE_ROWS_V1,
+    EventType.DELETE_ROWS_V2,
+    EventType.DELETE_ROWS_COMPRESSED_V1,
+    EventType.DELETE_ROWS_COMPRESSED_V2,
+  ],
+] as const) {
+  SHAPES.set(v1, { kind, version: 1, compressed: false });
+  SHAPES.set(v2, { kind, version: 2, compressed: false });
+  SHAPES.set(compressedV1, { kind, version: 1, compressed: true });
+  SHAPES.set(compressedV2, { kind, version: 2, compressed: true });
 }
 
-function shapeOf(type: number): RowsShape {
-  switch (type) {
-    case EventType.WRITE_ROWS_V1:
-      return { kind: 'write', version: 1, compressed: false };
-    case EventType.UPDATE_ROWS_V1:
-      return { kind: 'update', version: 1, compressed: false };
-    case EventType.DELETE_ROWS_V1:
-      return { kind: 'delete', version: 1, compressed: false };
-    case EventType.WRITE_ROWS_V2:
-      return { kind: 'write', version: 2, compressed: false };
-    case EventType.UPDATE_ROWS_V2:
-      return { kind: 'update', version: 2, compressed: false };
-    case EventType.DELETE_ROWS_V2:
-      return { kind: 'delete', version: 2, compressed: false };
-    case EventType.WRITE_ROWS_COMPRESSED_V1:
-      return { kind: 'write', version: 1, compressed: true };
-    case EventType.UPDATE_ROWS_COMPRESSED_V1:
-      return { kind: 'update', version: 1, compressed: true };
-    case EventType.DELETE_ROWS_COMPRESSED_V1:
-      return { kind: 'delete', version: 1, compressed: true };
-    case EventType.WRITE_ROWS_COMPRESSED_V2:
-      return { kind: 'write', version: 2, compressed: true };
-    case EventType.UPDATE_ROWS_COMPRESSED_V2:
-      return { kind: 'update', version: 2, compressed: true };
-    default:
-      return { kind: 'delete', version: 2, compressed: true };
-  }
+/** The shape of a rows event type; only called for the types the registry maps to this decoder. */
+function kindOf(type: number): RowsShape {
+  return SHAPES.get(type)!;
 }
 
 function readExtraData(r: PacketReader, update: boolean): RowsExtraData[] {
