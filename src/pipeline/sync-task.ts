@@ -256,6 +256,9 @@ export class SyncTask {
       columnRenames: t.columnRenames,
     }));
     // The start position is taken BEFORE any chunk is read: see ARCHITECTURE.md, fact 1.
+    // Known gap: the schemas were read just above, so an ALTER of a synced table committed between
+    // that read and this position leaves the first rows after the position decoded against the newer
+    // schema (the decoder ignores a hint whose column count differs, and FULL row metadata avoids it).
     // Without a full sync, capture starts where the config says (file/position or GTID) or at
     // the source's end. A GTID start has no file yet: the stream's first ROTATE names it.
     const configured = this.config.initial.full ? undefined : this.config.start;
