@@ -257,8 +257,9 @@ export class SyncTask {
     }));
     // The start position is taken BEFORE any chunk is read: see ARCHITECTURE.md, fact 1.
     // Known gap: the schemas were read just above, so an ALTER of a synced table committed between
-    // that read and this position leaves the first rows after the position decoded against the newer
-    // schema (the decoder ignores a hint whose column count differs, and FULL row metadata avoids it).
+    // that read and this position is never seen by capture: rows after the position carry the new
+    // table shape while binlake tracks the old one (the decoder ignores a hint whose column count
+    // differs; binlog_row_metadata=FULL gives it names and types anyway). Not yet tested.
     // Without a full sync, capture starts where the config says (file/position or GTID) or at
     // the source's end. A GTID start has no file yet: the stream's first ROTATE names it.
     const configured = this.config.initial.full ? undefined : this.config.start;
