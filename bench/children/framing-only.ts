@@ -1,3 +1,4 @@
+import { EventType } from '../../src/binlog/event-type.js';
 import { openReplicationStream } from '../../src/protocol/replication-stream.js';
 import { fail, input, output, type ServerInput, seconds } from './common.js';
 
@@ -12,8 +13,12 @@ interface Input {
   start: { file: string; position: number };
 }
 
-// WRITE/UPDATE/DELETE_ROWS v1 (23-25), v2 (30-32), MariaDB compressed v1 (166-168) and v2 (169-171)
-const ROW_TYPES = new Set([23, 24, 25, 30, 31, 32, 166, 167, 168, 169, 170, 171]);
+// WRITE/UPDATE/DELETE_ROWS v1 and v2, and MariaDB's compressed v1 and v2.
+const ROW_TYPES = new Set<number>(
+  Object.entries(EventType)
+    .filter(([name]) => /^(WRITE|UPDATE|DELETE)_ROWS_(COMPRESSED_)?V[12]$/.test(name))
+    .map(([, code]) => code),
+);
 
 async function main(): Promise<void> {
   const { server, serverId, start } = input<Input>();

@@ -70,13 +70,17 @@ function rowTexts(row: Row): string[] {
   return row.map(canonicalText);
 }
 
+function bucketOf(keyText: string): number {
+  return Number(hash64(keyText) % BigInt(BUCKETS));
+}
+
 class BucketSide {
   readonly counts = new Uint32Array(BUCKETS);
   readonly sums = new BigUint64Array(BUCKETS);
   rows = 0;
 
   add(keyText: string, rowText: string): number {
-    const bucket = Number(hash64(keyText) % BigInt(BUCKETS));
+    const bucket = bucketOf(keyText);
     this.counts[bucket]++;
     this.sums[bucket] = BigInt.asUintN(64, this.sums[bucket] + hash64(rowText));
     this.rows++;
@@ -174,9 +178,9 @@ async function verifyTable(
       destBuckets.push({ key, texts, bucket: dest.add(key, texts.join('\u001e')) });
     }
     const source = new BucketSide();
-    const sourceByBucket = new Map<number, Map<string, string[]>>();
-    // First pass over the source: bucket sums only; remember rows of buckets already known to differ lazily.
-    const sourceRowsOf = async (keep: (bucket: number) => boolean) => {
+    // Two passes over the source, so memory stays bounded by the mismatched buckets: the first
+    // only sums buckets, the second (when some differ) keeps the rows of those buckets.
+    const scanSource = async (onRow: (key: string, texts: string[]) => void) => {
       const chunks = readChunks(
         pool,
         {
@@ -191,44 +195,30 @@ async function verifyTable(
       for await (const chunk of chunks) {
         for (const row of chunk.rows) {
           const texts = rowTexts(row);
-          const key = keyOf(texts);
-          const bucket = source.add(key, texts.join('\u001e'));
-          if (keep(bucket)) {
-            let rows = sourceByBucket.get(bucket);
-            if (!rows) {
-              rows = new Map();
-              sourceByBucket.set(bucket, rows);
-            }
-            rows.set(key, texts);
-          }
+          onRow(keyOf(texts), texts);
         }
       }
     };
-    await sourceRowsOf(() => false);
+    await scanSource((key, texts) => source.add(key, texts.join('\u001e')));
     const mismatched = new Set<number>();
     for (let b = 0; b < BUCKETS; b++) {
       if (source.counts[b] !== dest.counts[b] || source.sums[b] !== dest.sums[b]) mismatched.add(b);
     }
     const differences: TableVerification['differences'] = [];
     if (mismatched.size) {
-      // Second pass: only the rows of mismatched buckets, compared key by key.
-      const counted = source.rows;
-      source.counts.fill(0);
-      source.sums.fill(0n);
-      source.rows = 0;
-      await sourceRowsOf((b) => mismatched.has(b));
-      source.rows = counted;
+      const sourceByKey = new Map<string, string[]>();
+      await scanSource((key, texts) => {
+        if (mismatched.has(bucketOf(key))) sourceByKey.set(key, texts);
+      });
       const destByKey = new Map<string, string[]>();
       for (const d of destBuckets) if (mismatched.has(d.bucket)) destByKey.set(d.key, d.texts);
       const keyTexts = (texts: string[]) => keyIndexes.map((i) => texts[i]);
-      for (const rows of sourceByBucket.values()) {
-        for (const [key, texts] of rows) {
-          const other = destByKey.get(key);
-          if (!other || other.join('\u001e') !== texts.join('\u001e')) {
-            differences.push({ key: keyTexts(texts), source: texts, destination: other ?? null });
-          }
-          destByKey.delete(key);
+      for (const [key, texts] of sourceByKey) {
+        const other = destByKey.get(key);
+        if (!other || other.join('\u001e') !== texts.join('\u001e')) {
+          differences.push({ key: keyTexts(texts), source: texts, destination: other ?? null });
         }
+        destByKey.delete(key);
       }
       for (const texts of destByKey.values())
         differences.push({ key: keyTexts(texts), source: null, destination: texts });

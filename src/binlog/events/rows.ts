@@ -130,11 +130,9 @@ abstract class RowsEventBase extends BaseEvent {
   }
 }
 
-export class WriteRowsEvent extends RowsEventBase {
-  get type(): 'write_rows' {
-    return 'write_rows';
-  }
-  /** One row per inserted row, in table column order. */
+/** Write and delete events carry one image per row (after, resp. before); only `type` differs. */
+abstract class SingleImageRowsEvent extends RowsEventBase {
+  /** One row per inserted or deleted row, in table column order. */
   declare rows: Row[];
   get partial(): boolean {
     return this.presentColumns !== null;
@@ -144,17 +142,15 @@ export class WriteRowsEvent extends RowsEventBase {
   }
 }
 
-export class DeleteRowsEvent extends RowsEventBase {
+export class WriteRowsEvent extends SingleImageRowsEvent {
+  get type(): 'write_rows' {
+    return 'write_rows';
+  }
+}
+
+export class DeleteRowsEvent extends SingleImageRowsEvent {
   get type(): 'delete_rows' {
     return 'delete_rows';
-  }
-  /** One row per deleted row (its before image), in table column order. */
-  declare rows: Row[];
-  get partial(): boolean {
-    return this.presentColumns !== null;
-  }
-  protected body() {
-    return { ...this.common(), rows: this.rows };
   }
 }
 
