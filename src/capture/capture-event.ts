@@ -25,3 +25,19 @@ export type CaptureEvent = (
   /** Bytes of the raw event, for rate metrics. */
   size: number;
 };
+
+const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|XA|SAVEPOINT|START\s+TRANSACTION)\b/i;
+
+/**
+ * Whether a QUERY event's statement may change a table's shape: anything but transaction
+ * control. Events after such a statement must be decoded only once capture has applied it.
+ */
+export function mayChangeSchema(sql: string): boolean {
+  return !TRANSACTION_CONTROL.test(sql);
+}
+
+/** Whether a batch of capture events ends with a statement that may change a table's shape. */
+export function endsWithSchemaChange(batch: readonly CaptureEvent[]): boolean {
+  const last = batch.at(-1);
+  return last?.kind === 'query' && mayChangeSchema(last.sql);
+}

@@ -92,7 +92,7 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
       if (rowsOnly) {
         printRows(event, out);
       } else {
-        out.line(JSON.stringify(event.dump()));
+        out.line(event.toJson());
       }
       if (out.pending) await out.drained();
       if (out.broken) break;
@@ -108,7 +108,7 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
 
 function printRows(event: BinlogEvent, out: LineWriter): void {
   if (ROW_TYPES.has(event.type)) {
-    out.line(JSON.stringify(event.dump()));
+    out.line(event.toJson());
   } else if (event.type === 'transaction_payload') {
     for (const inner of event.events) printRows(inner, out);
   }

@@ -1,5 +1,5 @@
 import { BinlogDecoder } from '../binlog/decoder.js';
-import type { CaptureEvent } from '../capture/capture-event.js';
+import { type CaptureEvent, mayChangeSchema } from '../capture/capture-event.js';
 import { toCaptureEvents } from '../capture/from-binlog.js';
 import type { SchemaTracker } from '../capture/schema-tracker.js';
 import type { Config } from '../config/config.js';
@@ -12,8 +12,6 @@ import type { BinlogEventStream } from './sync-task.js';
  * tracker as its column hint, one `CaptureEvent[]` per binlog event. Reconnects are the
  * protocol's job (for up to `retry.maxMinutes`); a purged position fails with BLK_S1204.
  */
-const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|XA|SAVEPOINT|START\s+TRANSACTION)\b/i;
-
 export async function openCaptureStream(
   config: Config,
   start: { position: BinlogPosition; gtid: string | null },
@@ -54,7 +52,7 @@ export async function openCaptureStream(
       for await (const raw of stream) {
         const event = decoder.decode(raw);
         toCaptureEvents(event, raw.bytes.length, out);
-        const ddl = event.type === 'query' && !TRANSACTION_CONTROL.test(event.sql);
+        const ddl = event.type === 'query' && mayChangeSchema(event.sql);
         if (ddl || out.length >= 1024 || stream.queuedBytes === 0) {
           yield out;
           out = [];

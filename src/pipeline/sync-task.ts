@@ -1,4 +1,4 @@
-import type { CaptureEvent } from '../capture/capture-event.js';
+import { type CaptureEvent, endsWithSchemaChange } from '../capture/capture-event.js';
 import { SchemaTracker, type TrackedTable } from '../capture/schema-tracker.js';
 import { TransactionAssembler } from '../capture/transaction-assembler.js';
 import type { Config } from '../config/config.js';
@@ -542,9 +542,7 @@ export class SyncTask {
         if (result.done) break;
         // Let the decoder read ahead while this batch is applied, unless the batch ends with a
         // DDL: events after it must be decoded with the schema it produces.
-        const last = result.value.at(-1);
-        if (!(last?.kind === 'query' && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(last.sql)))
-          next = iterator.next();
+        if (!endsWithSchemaChange(result.value)) next = iterator.next();
         if (stream.reconnects > reconnects) {
           this.metrics.reconnects.inc(stream.reconnects - reconnects);
           reconnects = stream.reconnects;

@@ -4,7 +4,7 @@ import { eventTypeName } from '../event-type.js';
 
 /**
  * What every decoded event has: its header, where it was read (file and offset of its first
- * byte) and `dump()`, the JSON-ready object `binlake binlog dump` prints.
+ * byte), `dump()`, the JSON-ready object `binlake binlog dump` prints, and `toJson()`, its text.
  */
 export abstract class BaseEvent {
   abstract readonly type: string;
@@ -32,6 +32,11 @@ export abstract class BaseEvent {
 
   dump(): Record<string, unknown> {
     return jsonReady({ ...this.head(), ...this.body() }) as Record<string, unknown>;
+  }
+
+  /** `dump()` as one line of JSON text (what `binlake binlog dump` prints). */
+  toJson(): string {
+    return JSON.stringify(this.dump());
   }
 
   /** The fields every dump starts with (already JSON-ready). */

@@ -78,39 +78,42 @@ abstract class RowsEventBase extends BaseEvent {
     return (this.flags & RowsFlag.STMT_END) !== 0;
   }
 
-  /**
-   * Built field by field (no spreads, no generic conversion): `binlake binlog dump --rows-only`
-   * calls this for every rows event. Undefined fields vanish in JSON.stringify.
-   */
+  /** The JSON-ready object of `toJson()` (one source of truth for both forms). */
   override dump(): Record<string, unknown> {
+    return JSON.parse(this.toJson()) as Record<string, unknown>;
+  }
+
+  /**
+   * The event as JSON text, written field by field with no intermediate objects:
+   * `binlake binlog dump --rows-only` prints one per rows event, so this is the decoder
+   * benchmark's output path.
+   */
+  override toJson(): string {
     const h = this.header;
-    const update = this.type === 'update_rows';
-    return {
-      type: this.type,
-      eventType: eventTypeName(h.typeCode),
-      file: this.file,
-      position: this.position,
-      nextPosition: h.nextPosition,
-      timestamp: h.timestamp,
-      serverId: h.serverId,
-      database: this.table.database,
-      table: this.table.table,
-      tableId: this.tableId,
-      columnCount: this.columnCount,
-      columns: this.columnNames,
-      flags: this.flags,
-      version: this.version,
-      compressed: this.compressed || undefined,
-      partial: this.partial,
-      presentColumns: this.presentColumns ?? undefined,
-      presentColumnsAfter: update
-        ? ((this as unknown as UpdateRowsEvent).presentColumnsAfter ?? undefined)
-        : undefined,
-      extraData: this.extraData.length > 0 ? jsonReady(this.extraData) : undefined,
-      rows: update
-        ? (this as unknown as UpdateRowsEvent).rows.map(dumpPair)
-        : (this as unknown as WriteRowsEvent).rows.map(dumpRow),
-    };
+    let s = `{"type":"${this.type}","eventType":"${eventTypeName(h.typeCode)}","file":${JSON.stringify(this.file)},"position":${this.position},"nextPosition":${h.nextPosition},"timestamp":${h.timestamp},"serverId":${h.serverId},"database":${JSON.stringify(this.table.database)},"table":${JSON.stringify(this.table.table)},"tableId":${this.tableId},"columnCount":${this.columnCount},"columns":${namesJson(this.columnNames)},"flags":${this.flags},"version":${this.version}`;
+    if (this.compressed) s += ',"compressed":true';
+    s += `,"partial":${this.partial}`;
+    if (this.presentColumns) s += `,"presentColumns":${JSON.stringify(this.presentColumns)}`;
+    if (this.type === 'update_rows') {
+      const after = (this as unknown as UpdateRowsEvent).presentColumnsAfter;
+      if (after) s += `,"presentColumnsAfter":${JSON.stringify(after)}`;
+    }
+    if (this.extraData.length > 0) s += `,"extraData":${JSON.stringify(jsonReady(this.extraData))}`;
+    s += ',"rows":[';
+    if (this.type === 'update_rows') {
+      const rows = (this as unknown as UpdateRowsEvent).rows;
+      for (let i = 0; i < rows.length; i++) {
+        if (i > 0) s += ',';
+        s += `{"before":${rowJson(rows[i].before)},"after":${rowJson(rows[i].after)}}`;
+      }
+    } else {
+      const rows = (this as unknown as WriteRowsEvent).rows;
+      for (let i = 0; i < rows.length; i++) {
+        if (i > 0) s += ',';
+        s += rowJson(rows[i]);
+      }
+    }
+    return `${s}]}`;
   }
 
   protected common() {
@@ -176,21 +179,30 @@ export class UpdateRowsEvent extends RowsEventBase {
 
 export type RowsEvent = WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
 
-/** A row as JSON-ready values: bigint → decimal string, bytes → `0x…` hex, NaN/±Infinity → text. */
-export function dumpRow(row: Row): unknown[] {
-  const out: unknown[] = new Array(row.length);
+/** A row as JSON text: bigint → decimal string, bytes → `0x…` hex, NaN/±Infinity → text. */
+function rowJson(row: Row): string {
+  let s = '[';
   for (let i = 0; i < row.length; i++) {
+    if (i > 0) s += ',';
     const v = row[i];
-    if (typeof v === 'bigint') out[i] = v.toString();
-    else if (typeof v === 'object' && v !== null) out[i] = hex(v);
-    else if (typeof v === 'number' && !Number.isFinite(v)) out[i] = String(v);
-    else out[i] = v;
+    if (v === null) s += 'null';
+    else if (typeof v === 'string') s += JSON.stringify(v);
+    else if (typeof v === 'number') s += Number.isFinite(v) ? String(v) : `"${v}"`;
+    else if (typeof v === 'bigint') s += `"${v}"`;
+    else s += `"${hex(v)}"`;
   }
-  return out;
+  return `${s}]`;
 }
 
-function dumpPair(pair: UpdatedRow): { before: unknown[]; after: unknown[] } {
-  return { before: dumpRow(pair.before), after: dumpRow(pair.after) };
+/** Column names as JSON, once per names array (a compiled table's names are shared by its events). */
+const NAMES_JSON = new WeakMap<readonly string[], string>();
+function namesJson(names: readonly string[]): string {
+  let json = NAMES_JSON.get(names);
+  if (json === undefined) {
+    json = JSON.stringify(names);
+    NAMES_JSON.set(names, json);
+  }
+  return json;
 }
 
 type RowsKind = 'write' | 'update' | 'delete';
