@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { registerBinlogDump } from './commands/binlog-dump.js';
 import { registerConsole } from './commands/console.js';
@@ -36,7 +37,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * V8 lets the old generation grow to about four times what survived the last full GC before it
+ * collects again. binlake's live heap is small (a batch of rows) while it allocates a lot of
+ * short-lived rows, so the default let a 2M-row full sync peak at 160 MB of heap (50 MB live)
+ * and the process over 400 MB. Growing by 20% keeps the heap near the live set at no measured
+ * cost in throughput, and unlike --max-old-space-size it is no hard limit: a huge source
+ * transaction still fits. V8 reads this flag at every GC, so setting it here takes effect.
+ */
+const HEAP_GROWING_PERCENT = 20;
+
 export async function main(argv: string[]): Promise<number> {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;
