@@ -30,10 +30,14 @@ const FIGURES: FigureSpec[] = [
   { key: 'catchup_rate', label: 'binlake catch-up row changes/s', unit: 'changes/s' },
   { key: 'log_rows_s', label: 'binlake _log rows/s', unit: 'rows/s' },
   { key: 'catchup_rss_mb', label: 'binlake sync peak RSS', unit: 'MiB' },
+  { key: 'log_floor_s', label: 'DuckDB alone appends the _log rows (floor)', unit: 's' },
+  { key: 'log_floor_rate', label: 'floor row changes/s', unit: 'changes/s' },
   { key: 'dump_over_zongji', label: 'decode: binlake / zongji', unit: '×' },
   { key: 'decoder_over_zongji', label: 'decoder alone: binlake / zongji', unit: '×' },
   { key: 'catchup_over_zongji', label: 'catch-up: binlake / zongji decode', unit: '×' },
   { key: 'catchup_over_framing', label: 'catch-up time / framing time', unit: '×' },
+  { key: 'floor_over_zongji', label: 'floor: DuckDB appends alone / zongji decode', unit: '×' },
+  { key: 'catchup_over_floor', label: 'catch-up time / floor time', unit: '×' },
 ];
 
 const TARGETS: Target[] = [
@@ -168,7 +172,19 @@ export const cdcCatchup: Scenario = {
         }
         return proc;
       });
+      // The floor: the same _log rows appended by DuckDB alone, from arrays (see the child).
+      const floor = catchup
+        ? await attempt(errors, '_log sink floor', () =>
+            runChild<{ rows: number; seconds: number }>('log-sink-floor', {
+              warehouse: task.warehouse,
+              table: `${table}_log`,
+              duckdb: `${task.dir}/floor.duckdb`,
+            }),
+          )
+        : null;
       rmSync(task.dir, { recursive: true, force: true });
+      f.log_floor_s = floor?.result.seconds ?? Number.NaN;
+      f.log_floor_rate = rowChanges / f.log_floor_s;
       f.catchup_s = catchup?.wallSeconds ?? Number.NaN;
       f.catchup_rate = rowChanges / f.catchup_s;
       f.log_rows_s = logRows / f.catchup_s;
@@ -178,6 +194,8 @@ export const cdcCatchup: Scenario = {
       f.decoder_over_zongji = f.decoder_rate / f.zongji_rate;
       f.catchup_over_zongji = f.catchup_rate / f.zongji_rate;
       f.catchup_over_framing = f.catchup_s / f.framing_s;
+      f.floor_over_zongji = f.log_floor_rate / f.zongji_rate;
+      f.catchup_over_floor = f.catchup_s / f.log_floor_s;
       return f;
     });
 

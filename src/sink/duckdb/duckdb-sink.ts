@@ -37,8 +37,9 @@ export interface DuckDbSinkOptions {
   /** Additional column names (config `naming`). */
   naming?: Naming;
   /**
-   * DuckDB's memory_limit (e.g. '256MB'). Bounds the buffer pool so the process's memory does not
-   * grow with the warehouse size; merges larger than it spill to `<path>.tmp`. Default '256MB'.
+   * DuckDB's memory_limit (e.g. '256MB') for everything the sink does. Bounds the buffer pool so
+   * the process's memory does not grow with the warehouse size; what does not fit spills to
+   * `<path>.tmp`. Default: DEFAULT_MEMORY_LIMIT for writes, QUERY_MEMORY_LIMIT for merges and reads.
    */
   memoryLimit?: string;
 }
@@ -49,6 +50,12 @@ export interface DuckDbSinkOptions {
  * at the same speed). Larger merges spill to `<file>.tmp` instead of growing.
  */
 export const DEFAULT_MEMORY_LIMIT = '128MB';
+
+/**
+ * memory_limit while a merge or a read runs: a window over rows of large values (16 MB blobs)
+ * needs more than the sync's bound, and such queries are asked for by a user, one at a time.
+ */
+export const QUERY_MEMORY_LIMIT = '1GB';
 
 /** Files a DuckDbSink of this process has open (resolved paths). */
 const OPEN_FILES = new Set<string>();
@@ -114,6 +121,7 @@ export class DuckDbSink implements Sink {
     private readonly connection: DuckDBConnection,
     private readonly partitions: PartitionColumn[],
     private readonly naming: Naming,
+    private readonly memoryLimits: { write: string; query: string },
   ) {}
 
   /**
@@ -149,6 +157,9 @@ export class DuckDbSink implements Sink {
       connection,
       orderedPartitions(options.partitions ?? []),
       options.naming ?? 'classic',
+      options.memoryLimit
+        ? { write: options.memoryLimit, query: options.memoryLimit }
+        : { write: DEFAULT_MEMORY_LIMIT, query: QUERY_MEMORY_LIMIT },
     );
     try {
       await sink.initialize();
@@ -748,9 +759,11 @@ export class DuckDbSink implements Sink {
       }
       const sql = planMerge(mergeTableOf(state, this.naming), at, 'duckdb', into);
       try {
-        await this.connection.run(sql);
-        const rows = await this.query(`SELECT count(*) FROM ${quoteIdent(into)}`);
-        return Number(rows[0][0]);
+        return await this.withQueryMemory(async () => {
+          await this.connection.run(sql);
+          const rows = await this.query(`SELECT count(*) FROM ${quoteIdent(into)}`);
+          return Number(rows[0][0]);
+        });
       } catch (error) {
         throw new BinlakeError('BLK_D4002', `merge of ${target} into ${into} failed: ${errorText(error)}`, {
           cause: error,
@@ -818,7 +831,7 @@ export class DuckDbSink implements Sink {
         ? state.schema.key.map((k) => quoteIdent(destinationName(k, state.columnRenames)))
         : names;
       const storages = state.schema.columns.map(duckDbStorage);
-      const rows = await this.query(
+      const rows = await this.queryWithMemory(
         `SELECT ${names.join(', ') || '*'} FROM ${quoteIdent(table)} ORDER BY ${order.join(', ') || '1'}`,
       );
       return rows.map((r) => r.map((v, i) => fromDuckDbValue(v, storages[i])));
@@ -840,7 +853,7 @@ export class DuckDbSink implements Sink {
       ];
       const names = state.schema.columns.map((c) => destinationName(c.name, state.columnRenames));
       const storages = state.schema.columns.map(duckDbStorage);
-      const rows = await this.query(
+      const rows = await this.queryWithMemory(
         `SELECT ${[...extra, ...names].map(quoteIdent).join(', ')} FROM ${quoteIdent(`${state.target}_log`)} ORDER BY ${quoteIdent(n.recordId)}, ${quoteIdent(n.beforeFlag)} DESC`,
       );
       return rows.map((r) => ({
@@ -857,7 +870,23 @@ export class DuckDbSink implements Sink {
 
   /** Runs SQL in its own transaction and returns DuckDB values as they come (status, verify, tests). */
   sqlRows(sql: string, values?: DuckDBValue[]): Promise<DuckDBValue[][]> {
-    return this.serialize(() => this.query(sql, values));
+    return this.serialize(() => this.queryWithMemory(sql, values));
+  }
+
+  /** Runs `work` under QUERY_MEMORY_LIMIT, then returns to the write limit. */
+  private async withQueryMemory<T>(work: () => Promise<T>): Promise<T> {
+    const { write, query } = this.memoryLimits;
+    if (write === query) return await work();
+    await this.connection.run(`SET memory_limit = '${query}'`);
+    try {
+      return await work();
+    } finally {
+      await this.connection.run(`SET memory_limit = '${write}'`);
+    }
+  }
+
+  private queryWithMemory(sql: string, values?: DuckDBValue[]): Promise<DuckDBValue[][]> {
+    return this.withQueryMemory(() => this.query(sql, values));
   }
 
   close(): Promise<void> {

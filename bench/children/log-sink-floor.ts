@@ -1,0 +1,71 @@
+import { type DuckDBAppender, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { fail, input, output, seconds } from './common.js';
+
+/**
+ * cdc-catchup floor: DuckDB alone appending the `_log` rows a catch-up wrote. The rows are read
+ * back from the catch-up's warehouse into arrays first (not timed); then only the appends and
+ * the commit into a fresh file with the same table definition are timed, through the same
+ * appender calls binlake's sink makes. No catch-up that writes these rows through DuckDB's
+ * appender from JavaScript can finish faster than this.
+ */
+interface Input {
+  warehouse: string;
+  table: string;
+  duckdb: string;
+}
+
+type Append = (appender: DuckDBAppender, value: DuckDBValue) => void;
+
+/** The appender call binlake's sink makes for each `_log` column type. */
+const APPENDS: Record<string, Append> = {
+  BIGINT: (a, v) => a.appendBigInt(v as bigint),
+  INTEGER: (a, v) => a.appendInteger(v as number),
+  UINTEGER: (a, v) => a.appendUInteger(v as number),
+  SMALLINT: (a, v) => a.appendSmallInt(v as number),
+  DOUBLE: (a, v) => a.appendDouble(v as number),
+  VARCHAR: (a, v) => a.appendVarchar(v as string),
+};
+
+async function main(): Promise<void> {
+  const { warehouse, table, duckdb } = input<Input>();
+  const source = await DuckDBInstance.create(warehouse, { access_mode: 'READ_ONLY' });
+  const read = await source.connect();
+  const [definition] = (
+    await read.runAndReadAll(`SELECT sql FROM duckdb_tables() WHERE table_name = '${table}'`)
+  ).getRows();
+  const types = (
+    await read.runAndReadAll(
+      `SELECT data_type FROM duckdb_columns() WHERE table_name = '${table}' ORDER BY column_index`,
+    )
+  )
+    .getRows()
+    .map((r) => String(r[0]));
+  const appends = types.map((t) => APPENDS[t] ?? ((a: DuckDBAppender, v: DuckDBValue) => a.appendValue(v)));
+  const rows = (await read.runAndReadAll(`SELECT * FROM "${table}" ORDER BY 1`)).getRows();
+  read.closeSync();
+  source.closeSync();
+
+  const instance = await DuckDBInstance.create(duckdb);
+  const duck = await instance.connect();
+  await duck.run(String(definition[0]));
+  const width = types.length;
+  const started = process.hrtime.bigint();
+  await duck.run('BEGIN TRANSACTION');
+  const appender = await duck.createAppender(table);
+  for (const row of rows) {
+    for (let i = 0; i < width; i++) {
+      const v = row[i];
+      if (v === null) appender.appendNull();
+      else appends[i](appender, v);
+    }
+    appender.endRow();
+  }
+  appender.closeSync();
+  await duck.run('COMMIT');
+  const s = seconds(started);
+  duck.closeSync();
+  instance.closeSync();
+  output({ rows: rows.length, seconds: s });
+}
+
+main().catch(fail);
