@@ -331,15 +331,18 @@ export class DuckDbSink implements Sink {
         if (options.resetState) {
           // A re-snapshot starts the tables afresh: old `_base` rows would tie with the new ones
           // in the merge, and old `_log` record_ids would repeat. The old tables are renamed
-          // aside (`<t>_base_replaced_<epoch>`), not dropped, so their history stays queryable.
-          const suffix = `_replaced_${Math.floor(Date.now() / 1000)}`;
+          // aside (`<t>_base_replaced_<epoch>[_n]`), not dropped, so their history stays queryable.
+          // Two re-snapshots within one second get `_replaced_<epoch>_2`, `_3`, … instead of clashing.
+          const epoch = Math.floor(Date.now() / 1000);
           for (const table of tables) {
             for (const kind of ['base', 'log'] as const) {
               const name = `${table.target}_${kind}`;
               if (!existing.has(name.toLowerCase())) continue;
-              await this.connection.run(
-                `ALTER TABLE ${quoteIdent(name)} RENAME TO ${quoteIdent(`${name}${suffix}`)}`,
-              );
+              let aside = `${name}_replaced_${epoch}`;
+              for (let n = 2; existing.has(aside.toLowerCase()); n++)
+                aside = `${name}_replaced_${epoch}_${n}`;
+              await this.connection.run(`ALTER TABLE ${quoteIdent(name)} RENAME TO ${quoteIdent(aside)}`);
+              existing.add(aside.toLowerCase());
             }
           }
           existing = new Set((await this.tableNames()).map((n) => n.toLowerCase()));

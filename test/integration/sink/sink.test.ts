@@ -175,6 +175,13 @@ describe('DuckDbSink', () => {
       `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'orders_base_replaced_%' OR table_name LIKE 'orders_log_replaced_%'`,
     );
     expect(aside[0][0]).toBe(2n);
+    // a second re-snapshot in the same second does not clash with the first one's names
+    await sink.ensureTables([target(ORDERS)], { resetState: true });
+    await sink.ensureTables([target(ORDERS)], { resetState: true });
+    const again = await sink.sqlRows(
+      `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'orders_base_replaced_%' OR table_name LIKE 'orders_log_replaced_%'`,
+    );
+    expect(again[0][0]).toBe(6n);
   });
 
   it('keeps the cursor lossless through JSON', async () => {
