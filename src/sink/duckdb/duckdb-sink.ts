@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   BIGINT,
@@ -45,17 +46,24 @@ export interface DuckDbSinkOptions {
 }
 
 /**
- * Default DuckDB memory_limit of a sink: keeps a full sync's RSS flat whatever the table size
- * (measured: a 2M-row sysbench full sync peaked at 436 MB of RSS with 256MB, 375 MB with 128MB,
- * at the same speed). Larger merges spill to `<file>.tmp` instead of growing.
+ * DuckDB's memory_limit and threads while the sink writes (full sync, capture): they keep the
+ * process's RSS flat whatever the table size. Measured on 2 cores: a 2M-row sysbench full sync
+ * peaked at 436 MB of RSS with 256MB and all cores, 343 MB with these; a 200k-row, 30-column
+ * table at 483 MB before, 344 MB now; both ran faster with one DuckDB thread, since the JavaScript
+ * thread (decoding, appends) and the source server need the other core.
  */
-export const DEFAULT_MEMORY_LIMIT = '128MB';
+export const DEFAULT_MEMORY_LIMIT = '96MB';
+const WRITE_THREADS = 1;
 
 /**
- * memory_limit while a merge or a read runs: a window over rows of large values (16 MB blobs)
- * needs more than the sync's bound, and such queries are asked for by a user, one at a time.
+ * memory_limit while a merge or a read runs, with every core. 192MB keeps a merge of 2M rows
+ * under 400 MB of RSS (measured 389 MB; 434 MB with 256MB). A query that still runs out of
+ * memory — a window over many 16 MB blobs pins them all — is run once more with
+ * QUERY_MEMORY_LIMIT_LARGE: a rare merge may take more memory, but it does not fail.
  */
-export const QUERY_MEMORY_LIMIT = '1GB';
+export const QUERY_MEMORY_LIMIT = '192MB';
+export const QUERY_MEMORY_LIMIT_LARGE = '2GB';
+const QUERY_THREADS = Math.max(1, availableParallelism());
 
 /** Files a DuckDbSink of this process has open (resolved paths). */
 const OPEN_FILES = new Set<string>();
@@ -121,7 +129,7 @@ export class DuckDbSink implements Sink {
     private readonly connection: DuckDBConnection,
     private readonly partitions: PartitionColumn[],
     private readonly naming: Naming,
-    private readonly memoryLimits: { write: string; query: string },
+    private readonly memoryLimits: { write: string; query: string; queryLarge: string },
   ) {}
 
   /**
@@ -145,6 +153,7 @@ export class DuckDbSink implements Sink {
     try {
       instance = await DuckDBInstance.create(file, {
         memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+        threads: String(WRITE_THREADS),
       });
     } catch (error) {
       OPEN_FILES.delete(file);
@@ -158,8 +167,8 @@ export class DuckDbSink implements Sink {
       orderedPartitions(options.partitions ?? []),
       options.naming ?? 'classic',
       options.memoryLimit
-        ? { write: options.memoryLimit, query: options.memoryLimit }
-        : { write: DEFAULT_MEMORY_LIMIT, query: QUERY_MEMORY_LIMIT },
+        ? { write: options.memoryLimit, query: options.memoryLimit, queryLarge: options.memoryLimit }
+        : { write: DEFAULT_MEMORY_LIMIT, query: QUERY_MEMORY_LIMIT, queryLarge: QUERY_MEMORY_LIMIT_LARGE },
     );
     try {
       await sink.initialize();
@@ -876,15 +885,24 @@ export class DuckDbSink implements Sink {
     return this.serialize(() => this.queryWithMemory(sql, values));
   }
 
-  /** Runs `work` under QUERY_MEMORY_LIMIT, then returns to the write limit. */
+  /**
+   * Runs `work` (a read, or a merge that replaces its result table: either way repeatable) with
+   * the query memory_limit and every core, once more with the large limit if DuckDB runs out of
+   * memory, then returns to the write settings.
+   */
   private async withQueryMemory<T>(work: () => Promise<T>): Promise<T> {
-    const { write, query } = this.memoryLimits;
-    if (write === query) return await work();
-    await this.connection.run(`SET memory_limit = '${query}'`);
+    const { write, query, queryLarge } = this.memoryLimits;
     try {
-      return await work();
+      await this.connection.run(`SET memory_limit = '${query}'; SET threads = ${QUERY_THREADS}`);
+      try {
+        return await work();
+      } catch (error) {
+        if (queryLarge === query || !/out of memory/i.test(errorText(error))) throw error;
+        await this.connection.run(`SET memory_limit = '${queryLarge}'`);
+        return await work();
+      }
     } finally {
-      await this.connection.run(`SET memory_limit = '${write}'`);
+      await this.connection.run(`SET memory_limit = '${write}'; SET threads = ${WRITE_THREADS}`);
     }
   }
 

@@ -39,6 +39,44 @@ export interface ChunkOptions {
 /** Default rows per SELECT; see `ChunkOptions.statementRows`. */
 export const STATEMENT_ROWS = 5_000;
 
+/**
+ * A chunk also stops at about this many bytes of row data (`approximateBytes`), so wide rows
+ * make smaller chunks: the full sync holds about two and a half chunks at a time (one being
+ * written, one read ahead, one statement in flight), and with 10,000 rows of 30 columns that
+ * alone took the process past 400 MB (measured). Narrow rows still fill `chunkSize`.
+ */
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Rows of a table's first statement; later ones grow 4× up to `statementRows`. */
+const FIRST_STATEMENT_ROWS = 16;
+
+/** Rough bytes a row takes in memory: its values' sizes plus a slot and header per value. */
+export function approximateBytes(row: Row): number {
+  let bytes = 32;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    bytes += 16;
+    if (typeof v === 'string') bytes += v.length;
+    else if (v instanceof Uint8Array) bytes += v.byteLength;
+    else if (v !== null) bytes += 8;
+  }
+  return bytes;
+}
+
+/** Rows per chunk for rows of `bytesPerRow`: `chunkSize`, or fewer to stay near CHUNK_BYTES. */
+function rowsPerChunk(chunkSize: number, bytesPerRow: number): number {
+  return Math.max(1, Math.min(chunkSize, Math.floor(CHUNK_BYTES / bytesPerRow)));
+}
+
+/** Mean `approximateBytes` of a batch (sampled: at most 100 rows, evenly spread). */
+function meanBytes(rows: Row[]): number {
+  const step = Math.max(1, Math.floor(rows.length / 100));
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < rows.length; i += step, n++) sum += approximateBytes(rows[i]);
+  return sum / n;
+}
+
 export interface Chunk {
   rows: Row[];
   /** Key values of the last row of this chunk (resume after it); null for a table without a key. */
@@ -182,7 +220,11 @@ export async function* readChunks(
     );
 
   let cursor = options.cursor;
-  let pendingLimit = Math.min(statementRows, chunkSize);
+  // The chunk size in rows, bounded by CHUNK_BYTES once the first rows show how wide they are.
+  // Statements start small and grow 4× at a time, so rows of megabytes are never fetched by
+  // the thousand before their width is known.
+  let chunkRows = chunkSize;
+  let pendingLimit = Math.min(statementRows, chunkRows, FIRST_STATEMENT_ROWS);
   let pending: Promise<Row[]> | null = fetch(cursor, pendingLimit);
   pending.catch(() => {});
   let rows: Row[] = [];
@@ -192,6 +234,7 @@ export async function* readChunks(
       const limit = pendingLimit;
       pending = null;
       if (batch.length > 0) {
+        chunkRows = rowsPerChunk(chunkSize, meanBytes(batch));
         const last = batch[batch.length - 1];
         cursor = keyIndexes.map((i) => last[i]);
         if (rows.length === 0) rows = batch;
@@ -199,13 +242,13 @@ export async function* readChunks(
       }
       if (batch.length === limit && !options.signal?.aborted) {
         // Read-ahead: the next statement runs while this chunk is gathered and the caller
-        // writes the previous one. Its size keeps a chunk at most chunkSize rows.
-        const room = rows.length >= chunkSize ? chunkSize : chunkSize - rows.length;
-        pendingLimit = Math.min(statementRows, room);
+        // writes the previous one. Its size keeps a chunk at most chunkRows rows.
+        const room = rows.length >= chunkRows ? chunkRows : chunkRows - rows.length;
+        pendingLimit = Math.min(statementRows, room, limit * 4);
         pending = fetch(cursor, pendingLimit);
         pending.catch(() => {});
       }
-      if (rows.length > 0 && (rows.length >= chunkSize || !pending)) {
+      if (rows.length > 0 && (rows.length >= chunkRows || !pending)) {
         const chunk = { rows, cursor };
         rows = [];
         yield chunk;
@@ -234,13 +277,18 @@ async function* readWithoutKey(
     const schema = table.schema;
     const sql = `SELECT ${decoder.selectList} FROM ${quoteTable(schema.database, schema.table)}`;
     let rows: Row[] = [];
+    let bytes = 0;
     for await (const raw of conn.streamArrays(sql, [], { geometryAsBytes: decoder.geometryAsBytes })) {
-      rows.push(decoder.convertRow(raw));
-      if (rows.length >= chunkSize) {
+      const row = decoder.convertRow(raw);
+      rows.push(row);
+      bytes += approximateBytes(row);
+      if (rows.length >= chunkSize || bytes >= CHUNK_BYTES) {
+        const n = rows.length;
         yield { rows, cursor: null };
         rows = [];
+        bytes = 0;
         signal?.throwIfAborted();
-        await throttle.after(chunkSize, signal);
+        await throttle.after(n, signal);
         signal?.throwIfAborted();
       }
     }

@@ -10,7 +10,13 @@ import {
   type SourcePool,
 } from '../../../src/source/connection.js';
 import { type ResolvedTable, readTableSchema, resolveObjects } from '../../../src/source/schema-reader.js';
-import { chunkSql, estimateRows, readChunks } from '../../../src/source/snapshot/read-chunks.js';
+import {
+  approximateBytes,
+  CHUNK_BYTES,
+  chunkSql,
+  estimateRows,
+  readChunks,
+} from '../../../src/source/snapshot/read-chunks.js';
 import { sharedServer } from '../../harness/server.js';
 
 describe('schema reader and chunked snapshot', () => {
@@ -266,6 +272,35 @@ describe('schema reader and chunked snapshot', () => {
       expect(n).toBe(25);
     } finally {
       await single.close();
+    }
+  });
+
+  it('wide rows make smaller chunks: about CHUNK_BYTES each, keyed or not, every row once', async () => {
+    // 3,000 rows of ~20 KB: far below chunkSize rows, far above CHUNK_BYTES per 10,000.
+    for (const [name, key] of [
+      ['wide_keyed', 'PRIMARY KEY'],
+      ['wide_heap', ''],
+    ]) {
+      await server.query(`CREATE TABLE \`${db}\`.${name} (id INT ${key}, t MEDIUMTEXT)`);
+      for (let from = 0; from < 3000; from += 500) {
+        await server.query(
+          `INSERT INTO \`${db}\`.${name} SELECT seq, REPEAT(CHAR(65 + seq % 26), 20000) FROM \`${db}\`.seq_${from}_to_${from + 499}`,
+        );
+      }
+      const [table] = await resolveObjects(conn, {
+        ...config,
+        objects: [{ database: db, tables: [name] }],
+      } as Config);
+      const sizes: number[] = [];
+      const ids = new Set<unknown>();
+      for await (const chunk of readChunks(pool, table, { chunkSize: 10_000, cursor: null })) {
+        sizes.push(chunk.rows.length);
+        const bytes = chunk.rows.reduce((sum, row) => sum + approximateBytes(row), 0);
+        expect(bytes, name).toBeLessThanOrEqual(CHUNK_BYTES + approximateBytes(chunk.rows[0]));
+        for (const row of chunk.rows) ids.add(row[0]);
+      }
+      expect(ids.size, name).toBe(3000);
+      expect(sizes.length, name).toBeGreaterThanOrEqual(Math.floor((3000 * 20_000) / CHUNK_BYTES));
     }
   });
 
