@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   BLK_S1204: 'binlog position was purged from the source',
   BLK_S1205: 'table has no primary key or unique NOT NULL key',
   BLK_S1206: 'statement-based event for a synced table',
+  BLK_S1207: 'synced tables kept changing while the start position was taken',
   // Binlog decoding
   BLK_B2001: 'binlog event is truncated',
   BLK_B2002: 'binlog event checksum mismatch',

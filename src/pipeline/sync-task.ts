@@ -22,6 +22,7 @@ import type { Logger } from './logger.js';
 import { TaskMetrics } from './metrics.js';
 import { prefetch } from './prefetch.js';
 import { SerialQueue } from './serial-writer.js';
+import { stableStart } from './stable-start.js';
 import {
   emptyStatus,
   RateMeter,
@@ -45,6 +46,8 @@ export interface SyncDependencies {
     tracker: SchemaTracker,
   ): Promise<BinlogEventStream>;
   precheck(context: { resuming: boolean }): Promise<Finding[]>;
+  /** Test seam: runs right before a fresh start reads the source's binlog end. */
+  beforeStartPosition?(): Promise<void>;
 }
 
 export interface BinlogEventStream extends AsyncIterable<CaptureEvent[]> {
@@ -248,30 +251,31 @@ export class SyncTask {
       this.log.info({ file: checkpoint.file, position: checkpoint.position }, 'resuming from checkpoint');
       return before;
     }
-    const resolved = await resolveObjects(conn, this.config);
-    const targets: TargetTable[] = resolved.map((t) => ({
-      source: t.source,
-      target: t.target,
-      schema: t.schema,
-      columnRenames: t.columnRenames,
-    }));
-    // The start position is taken BEFORE any chunk is read: see ARCHITECTURE.md, fact 1.
-    // Known gap: the schemas were read just above, so an ALTER of a synced table committed between
-    // that read and this position is never seen by capture: rows after the position carry the new
-    // table shape while binlake tracks the old one (the decoder ignores a hint whose column count
-    // differs; binlog_row_metadata=FULL gives it names and types anyway). Not yet tested.
     // Without a full sync, capture starts where the config says (file/position or GTID) or at
     // the source's end. A GTID start has no file yet: the stream's first ROTATE names it.
     const configured = this.config.initial.full ? undefined : this.config.start;
-    let checkpoint: Checkpoint;
-    if (configured?.file) {
-      checkpoint = initialCheckpoint(configured.file, configured.position ?? 4, configured.gtid ?? null);
-    } else if (configured?.gtid) {
-      checkpoint = initialCheckpoint('', 0, configured.gtid);
-    } else {
-      const end = await currentBinlogEnd(conn);
-      checkpoint = initialCheckpoint(end.file, end.position, end.gtid);
-    }
+    // The start position is taken BEFORE any chunk is read (ARCHITECTURE.md, fact 1), and with
+    // no DDL on a synced table between the schema read and it (stableStart). A configured start
+    // in the past is the user's choice: capture assumes today's schemas from there on.
+    const { schemas: resolved, position: checkpoint } = await stableStart(
+      () => resolveObjects(conn, this.config),
+      async (): Promise<Checkpoint> => {
+        if (configured?.file) {
+          return initialCheckpoint(configured.file, configured.position ?? 4, configured.gtid ?? null);
+        }
+        if (configured?.gtid) return initialCheckpoint('', 0, configured.gtid);
+        await this.deps.beforeStartPosition?.();
+        const end = await currentBinlogEnd(conn);
+        return initialCheckpoint(end.file, end.position, end.gtid);
+      },
+      (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    );
+    const targets: TargetTable[] = resolved.map((t) => ({
+      source: t.source,
+      target: t.target,
+      columnRenames: t.columnRenames,
+      schema: t.schema,
+    }));
     await this.writer.run(async () => {
       await sink.ensureTables(targets, { resetState: this.options.resnapshot });
       await sink.saveCheckpoint(checkpoint);

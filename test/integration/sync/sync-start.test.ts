@@ -1,7 +1,12 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
+import { createLogger } from '../../../src/pipeline/logger.js';
+import { SyncTask } from '../../../src/pipeline/sync-task.js';
+import { realDependencies } from '../../../src/pipeline/wiring.js';
 import { runCli } from '../../harness/cli.js';
 import { sharedServer } from '../../harness/server.js';
-import { openWarehouse, writeTaskConfig } from '../../harness/sync-fixtures.js';
+import { mergedRows, openWarehouse, sourceRows, writeTaskConfig } from '../../harness/sync-fixtures.js';
 
 describe('incremental only (initial.full: false)', () => {
   for (const how of ['gtid', 'file'] as const) {
@@ -35,4 +40,35 @@ describe('incremental only (initial.full: false)', () => {
       expect(state.checkpoint?.file).toMatch(/^binlog\.\d+$/);
     });
   }
+});
+
+describe('fresh start', () => {
+  it('an ALTER committed between the schema read and the start position is not missed', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('start_window');
+    await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(10))`);
+    await server.query(`INSERT INTO \`${db}\`.t VALUES (1, 'a'), (2, 'b')`);
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }]);
+    const config = loadConfig(configPath);
+    let calls = 0;
+    const deps = {
+      ...realDependencies(config),
+      // The first start position is taken right after this DDL and insert: the schemas read
+      // just before it lack column w.
+      async beforeStartPosition() {
+        if (calls++ > 0) return;
+        await server.query(`ALTER TABLE \`${db}\`.t ADD COLUMN w INT NOT NULL DEFAULT 7`);
+        await server.query(`INSERT INTO \`${db}\`.t VALUES (3, 'c', 8)`);
+      },
+    };
+    const task = new SyncTask(config, deps, {
+      untilCaughtUp: true,
+      resnapshot: false,
+      logger: createLogger({ destination: new PassThrough() }),
+    });
+    expect(await task.run()).toBe('Finished');
+    expect(calls).toBe(2); // the reads around the first position differed: taken again
+    expect(await mergedRows(configPath, 't')).toEqual(await sourceRows(server, db, 't'));
+    expect((await sourceRows(server, db, 't'))[2]).toEqual(['3', 'c', '8']);
+  });
 });
