@@ -1,11 +1,12 @@
 import { type DuckDBAppender, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DEFAULT_MEMORY_LIMIT } from '../../src/sink/duckdb/duckdb-sink.js';
 import { fail, input, output, seconds } from './common.js';
 
 /**
  * cdc-catchup floor: DuckDB alone appending the `_log` rows a catch-up wrote. The rows are read
  * back from the catch-up's warehouse into arrays first (not timed); then only the appends and
  * the commit into a fresh file with the same table definition are timed, through the same
- * appender calls binlake's sink makes. No catch-up that writes these rows through DuckDB's
+ * appender calls and with the same DuckDB settings as binlake's sink. No catch-up that writes these rows through DuckDB's
  * appender from JavaScript can finish faster than this.
  */
 interface Input {
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
   read.closeSync();
   source.closeSync();
 
-  const instance = await DuckDBInstance.create(duckdb);
+  // The sink's write settings (memory_limit, one thread), so only the work differs.
+  const instance = await DuckDBInstance.create(duckdb, { memory_limit: DEFAULT_MEMORY_LIMIT, threads: '1' });
   const duck = await instance.connect();
   await duck.run(String(definition[0]));
   const width = types.length;

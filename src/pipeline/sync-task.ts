@@ -268,7 +268,8 @@ export class SyncTask {
         const end = await currentBinlogEnd(conn);
         return initialCheckpoint(end.file, end.position, end.gtid);
       },
-      (a, b) => JSON.stringify(a) === JSON.stringify(b),
+      // A configured position cannot move, so there is nothing to retry for it.
+      (a, b) => configured !== undefined || JSON.stringify(a) === JSON.stringify(b),
     );
     const targets: TargetTable[] = resolved.map((t) => ({
       source: t.source,

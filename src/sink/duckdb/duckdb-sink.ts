@@ -902,7 +902,11 @@ export class DuckDbSink implements Sink {
         return await work();
       }
     } finally {
-      await this.connection.run(`SET memory_limit = '${write}'; SET threads = ${WRITE_THREADS}`);
+      // A failure here must not hide the query's own result or error; the connection is then
+      // broken and the next write reports it.
+      await this.connection
+        .run(`SET memory_limit = '${write}'; SET threads = ${WRITE_THREADS}`)
+        .catch(() => undefined);
     }
   }
 

@@ -224,7 +224,8 @@ export async function* readChunks(
   // Statements start small and grow 4× at a time, so rows of megabytes are never fetched by
   // the thousand before their width is known.
   let chunkRows = chunkSize;
-  let pendingLimit = Math.min(statementRows, chunkRows, FIRST_STATEMENT_ROWS);
+  let ramp = Math.min(statementRows, FIRST_STATEMENT_ROWS);
+  let pendingLimit = Math.min(ramp, chunkRows);
   let pending: Promise<Row[]> | null = fetch(cursor, pendingLimit);
   pending.catch(() => {});
   let rows: Row[] = [];
@@ -244,7 +245,8 @@ export async function* readChunks(
         // Read-ahead: the next statement runs while this chunk is gathered and the caller
         // writes the previous one. Its size keeps a chunk at most chunkRows rows.
         const room = rows.length >= chunkRows ? chunkRows : chunkRows - rows.length;
-        pendingLimit = Math.min(statementRows, room, limit * 4);
+        ramp = Math.min(statementRows, ramp * 4);
+        pendingLimit = Math.min(ramp, room);
         pending = fetch(cursor, pendingLimit);
         pending.catch(() => {});
       }

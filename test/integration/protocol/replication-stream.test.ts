@@ -56,10 +56,11 @@ describe('replication stream (shared MariaDB, CRC32)', () => {
     }
     expect(stored(events).filter(isWrite).length).toBeGreaterThanOrEqual(2);
     expect(stored(events).filter(isUpdate).length).toBeGreaterThanOrEqual(1);
-    // stopAtEnd ends at SHOW MASTER STATUS (no one else writes between; ours is the last write).
+    // stopAtEnd ends at the end at that moment: the SHOW MASTER STATUS above, or later when other
+    // test files wrote to the shared server meanwhile; the stream's position is its last event's end.
     const last = stored(events).at(-1)!;
-    expect({ file: last.file, position: last.logPos }).toEqual(end);
-    expect(stream.position()).toEqual(end);
+    expect(atOrPast({ file: last.file, position: last.logPos }, end)).toBe(true);
+    expect(stream.position()).toEqual({ file: last.file, position: last.logPos });
     // Each event carries a correct CRC32 trailer: the framing cut it exactly.
     expect(stream.checksum).toBe(true);
     for (const e of events) {
@@ -139,7 +140,8 @@ describe('replication stream (shared MariaDB, CRC32)', () => {
     expect(gtids[0].bytes.readUInt32LE(5)).toBe(serverId);
     expect(gtids[0].bytes.readUInt32LE(27)).toBe(domain);
     expect(real.some(isWrite)).toBe(true);
-    expect(stream.position()).toEqual(end);
+    // At or past the end noted above: other test files write to the shared server meanwhile.
+    expect(atOrPast(stream.position(), end)).toBe(true);
   });
 
   it('a connection killed right after a GTID start reconnects without replaying skipped transactions', async () => {
@@ -293,3 +295,7 @@ describe('replication stream (shared MariaDB, CRC32)', () => {
     );
   });
 });
+
+function atOrPast(p: { file: string; position: number }, end: { file: string; position: number }): boolean {
+  return p.file > end.file || (p.file === end.file && p.position >= end.position);
+}

@@ -24,6 +24,7 @@ function expectedValue(v: Value): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return `0x${Buffer.from(v).toString('hex')}`;
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (Object.is(v, -0)) return 0; // JSON has no negative zero
   return v;
 }
 
