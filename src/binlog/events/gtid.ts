@@ -144,21 +144,33 @@ export interface GtidInterval {
 /**
  * PREVIOUS_GTIDS (35): n_sids(8) then per sid: uuid(16) n_intervals(8) and intervals of
  * start(8) end(8), `end` exclusive on the wire. `gtidSet` is MySQL's text form.
+ *
+ * MySQL 8.3+ writes the set in a *tagged* format when it holds tagged GTIDs: the top byte of the
+ * first 8 bytes is then 1 instead of 0. binlake does not decode that format yet; the event is
+ * kept whole (`tagged`, `encoded`) instead of failing, since capture only needs its position.
  */
 export class PreviousGtidsEvent extends BaseEvent {
   get type(): 'previous_gtids' {
     return 'previous_gtids';
   }
   declare readonly sets: { sid: string; intervals: GtidInterval[] }[];
+  /** The body as stored when it is in the tagged format (then `sets` is empty), else null. */
+  declare readonly encoded: Uint8Array | null;
 
   constructor(
     header: PreviousGtidsEvent['header'],
     file: string,
     position: number,
     sets: { sid: string; intervals: GtidInterval[] }[],
+    encoded: Uint8Array | null = null,
   ) {
     super(header, file, position);
     this.sets = sets;
+    this.encoded = encoded;
+  }
+
+  get tagged(): boolean {
+    return this.encoded !== null;
   }
 
   get gtidSet(): string {
@@ -172,11 +184,17 @@ export class PreviousGtidsEvent extends BaseEvent {
   }
 
   protected body() {
-    return { gtidSet: this.gtidSet };
+    return this.encoded ? { tagged: true, encoded: this.encoded } : { gtidSet: this.gtidSet };
   }
 }
 
+/** The top byte of a PREVIOUS_GTIDS body's first 8 bytes: 0 untagged, 1 tagged (MySQL 8.3+). */
+const TAGGED_GTID_SET_FORMAT = 1;
+
 export const decodePreviousGtids: BodyDecoder = (r, ctx) => {
+  if (r.remaining >= 8 && r.buf[r.pos + 7] === TAGGED_GTID_SET_FORMAT) {
+    return new PreviousGtidsEvent(ctx.header, ctx.file, ctx.position, [], r.copy(r.remaining));
+  }
   const count = Number(r.u64n(8));
   if (count * 24 > r.remaining) r.truncated(count * 24);
   const sets: { sid: string; intervals: GtidInterval[] }[] = [];
