@@ -1,4 +1,5 @@
 import mysql from 'mysql2';
+import { openReplicationStream, type ReplicationStream } from '../../src/protocol/replication-stream.js';
 
 /** Input every bench child gets as its one JSON argument. */
 export interface ServerInput {
@@ -42,4 +43,24 @@ export function seconds(since: bigint): number {
 export function fail(error: unknown): void {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
+}
+
+/** Input of the children that read a binlog range from `start` to the current end. */
+export interface BinlogRangeInput {
+  server: ServerInput;
+  serverId: number;
+  start: { file: string; position: number };
+}
+
+/** binlake's replication stream over that range (stops at the binlog's end at that moment). */
+export function openBinlogRange({ server, serverId, start }: BinlogRangeInput): Promise<ReplicationStream> {
+  return openReplicationStream({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    serverId,
+    start,
+    stopAtEnd: true,
+  });
 }

@@ -1,30 +1,15 @@
 import { BinlogDecoder } from '../../src/binlog/decoder.js';
-import { openReplicationStream } from '../../src/protocol/replication-stream.js';
-import { fail, input, output, type ServerInput, seconds } from './common.js';
+import { type BinlogRangeInput, fail, input, openBinlogRange, output, seconds } from './common.js';
 
 /**
  * cdc-catchup, for diagnosis: binlake's replication stream and its `BinlogDecoder` from `start`
  * to the current end, counting decoded row changes — what `binlake binlog dump --rows-only` does
  * minus the JSON printing, and what `binlake sync` does minus capture and the sink.
  */
-interface Input {
-  server: ServerInput;
-  serverId: number;
-  start: { file: string; position: number };
-}
-
 async function main(): Promise<void> {
-  const { server, serverId, start } = input<Input>();
+  const range = input<BinlogRangeInput>();
   const started = process.hrtime.bigint();
-  const stream = await openReplicationStream({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    serverId,
-    start,
-    stopAtEnd: true,
-  });
+  const stream = await openBinlogRange(range);
   const decoder = new BinlogDecoder({ initialChecksum: stream.checksum ? 'crc32' : 'none' });
   let rowChanges = 0;
   let events = 0;

@@ -1,18 +1,11 @@
 import { EventType } from '../../src/binlog/event-type.js';
-import { openReplicationStream } from '../../src/protocol/replication-stream.js';
-import { fail, input, output, type ServerInput, seconds } from './common.js';
+import { type BinlogRangeInput, fail, input, openBinlogRange, output, seconds } from './common.js';
 
 /**
  * cdc-catchup transport ceiling: binlake's replication connection (register, dump, packet
  * framing, positions) from `start` to the binlog's current end, counting events and bytes and
  * recognising row events by their type byte, without decoding a single row.
  */
-interface Input {
-  server: ServerInput;
-  serverId: number;
-  start: { file: string; position: number };
-}
-
 // WRITE/UPDATE/DELETE_ROWS v1 and v2, and MariaDB's compressed v1 and v2.
 const ROW_TYPES = new Set<number>(
   Object.entries(EventType)
@@ -21,17 +14,9 @@ const ROW_TYPES = new Set<number>(
 );
 
 async function main(): Promise<void> {
-  const { server, serverId, start } = input<Input>();
+  const range = input<BinlogRangeInput>();
   const started = process.hrtime.bigint();
-  const stream = await openReplicationStream({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    serverId,
-    start,
-    stopAtEnd: true,
-  });
+  const stream = await openBinlogRange(range);
   let events = 0;
   let bytes = 0;
   let rowEvents = 0;

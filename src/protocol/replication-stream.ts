@@ -28,18 +28,12 @@ import {
   readRotate,
 } from './event-header.js';
 import { PacketFramer } from './packet-framer.js';
-import { type Flavor, openSession, type SessionTarget, type TlsOption } from './session.js';
+import { type Flavor, openSession, type SessionTarget } from './session.js';
 
 /** Where replication starts: a file position, a GTID set/position, or the current end. */
 export type ReplicationStart = { file: string; position: number } | { gtid: string } | 'end';
 
-export interface ReplicationStreamOptions {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  tls?: TlsOption;
-  connectTimeoutMs?: number;
+export interface ReplicationStreamOptions extends SessionTarget {
   /** Replica server id; must differ from every server id in the topology. */
   serverId: number;
   /**

@@ -359,26 +359,24 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
   }
   const rowsReader = compressed ? new PacketReader(inflateMariadb(r.rest())) : r;
   const presentBefore = presentList(before, width);
-  const h = ctx.header;
-  const f = ctx.file;
-  const p = ctx.position;
-  const names = table.names;
-  const ref = table.ref;
-  if (kind === 'update') {
-    const event = new UpdateRowsEvent(
-      h,
-      f,
-      p,
-      tableId,
-      ref,
-      width,
-      names,
-      flags,
-      version,
-      compressed,
-      extraData,
-      presentBefore,
-    );
+  // The three classes share one constructor; only the rows' shape differs.
+  const EventClass =
+    kind === 'update' ? UpdateRowsEvent : kind === 'write' ? WriteRowsEvent : DeleteRowsEvent;
+  const event = new EventClass(
+    ctx.header,
+    ctx.file,
+    ctx.position,
+    tableId,
+    table.ref,
+    width,
+    table.names,
+    flags,
+    version,
+    compressed,
+    extraData,
+    presentBefore,
+  );
+  if (event instanceof UpdateRowsEvent) {
     const presentAfter = presentList(after, width);
     event.presentColumnsAfter = presentAfter;
     const rows: UpdatedRow[] = [];
@@ -392,36 +390,6 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
     }
     return event;
   }
-  const event =
-    kind === 'write'
-      ? new WriteRowsEvent(
-          h,
-          f,
-          p,
-          tableId,
-          ref,
-          width,
-          names,
-          flags,
-          version,
-          compressed,
-          extraData,
-          presentBefore,
-        )
-      : new DeleteRowsEvent(
-          h,
-          f,
-          p,
-          tableId,
-          ref,
-          width,
-          names,
-          flags,
-          version,
-          compressed,
-          extraData,
-          presentBefore,
-        );
   const rows: Row[] = [];
   event.rows = rows;
   while (rowsReader.pos < rowsReader.end) {

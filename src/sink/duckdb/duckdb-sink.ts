@@ -423,6 +423,12 @@ export class DuckDbSink implements Sink {
     return state;
   }
 
+  /** The columns binlake adds to `_log`: the five DTS columns, then the partition columns. */
+  private logMetaColumns(): string[] {
+    const n = logColumnNames(this.naming);
+    return [n.recordId, n.operationFlag, n.utcTimestamp, n.beforeFlag, n.afterFlag, ...this.partitions];
+  }
+
   /** The physical column order of a destination table and how each column is filled. */
   private async layout(state: TableState, kind: 'base' | 'log'): Promise<PhysicalColumn[]> {
     const table = `${state.target}_${kind}`;
@@ -438,15 +444,7 @@ export class DuckDbSink implements Sink {
     });
     const meta = new Map<string, { index: number; storage: DuckDbStorage }>();
     if (kind === 'log') {
-      const n = logColumnNames(this.naming);
-      const names = [
-        n.recordId,
-        n.operationFlag,
-        n.utcTimestamp,
-        n.beforeFlag,
-        n.afterFlag,
-        ...this.partitions,
-      ];
+      const names = this.logMetaColumns();
       for (let i = 0; i < names.length; i++) {
         meta.set(names[i].toLowerCase(), {
           index: i,
@@ -855,14 +853,7 @@ export class DuckDbSink implements Sink {
     return this.serialize(async () => {
       const state = this.stateOf(target);
       const n = logColumnNames(this.naming);
-      const extra = [
-        n.recordId,
-        n.operationFlag,
-        n.utcTimestamp,
-        n.beforeFlag,
-        n.afterFlag,
-        ...this.partitions,
-      ];
+      const extra = this.logMetaColumns();
       const names = state.schema.columns.map((c) => destinationName(c.name, state.columnRenames));
       const storages = state.schema.columns.map(duckDbStorage);
       const rows = await this.queryWithMemory(
