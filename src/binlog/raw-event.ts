@@ -16,6 +16,13 @@ export interface RawEvent {
 /** A stream of raw events. Closing it stops reading and releases the connection or file. */
 export interface RawEventSource extends AsyncIterable<RawEvent> {
   close(): Promise<void>;
+  /**
+   * The next event if it has already arrived, taken without waiting; undefined when none is
+   * queued (then await the iterator, which also reports the end or a failure). It takes from
+   * the same queue as the iterator, so mixing the two keeps the order. Lets a consumer handle a
+   * burst of events per await instead of paying a promise per event.
+   */
+  takeBuffered?(): RawEvent | undefined;
 }
 
 /** Size of the v4 common header (MySQL `LOG_EVENT_HEADER_LEN`). */

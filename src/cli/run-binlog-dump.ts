@@ -1,7 +1,9 @@
 import { BinlogDecoder } from '../binlog/decoder.js';
+import { RowsEventBase } from '../binlog/events/rows.js';
 import type { BinlogEvent } from '../binlog/events/types.js';
 import { openBinlogFiles } from '../binlog/file-reader.js';
-import type { RawEventSource } from '../binlog/raw-event.js';
+import { JsonBytes } from '../binlog/json-bytes.js';
+import type { RawEvent, RawEventSource } from '../binlog/raw-event.js';
 import {
   firstBinlogFile,
   openReplicationStream,
@@ -25,6 +27,8 @@ export interface DumpOptions {
 }
 
 const ROW_TYPES = new Set<string>(['write_rows', 'update_rows', 'delete_rows']);
+const CHUNK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
 
 /**
  * `binlake binlog dump`: the decoder's command-line face and its benchmark
@@ -52,7 +56,7 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
     decoder = new BinlogDecoder();
     skipBefore = startPosition;
   } else {
-    const target = sourceTarget(options);
+    const target = await sourceTarget(options);
     const serverId =
       options.serverId !== undefined
         ? parseInteger(options.serverId, '--server-id', 1, 2 ** 32 - 1)
@@ -83,19 +87,19 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
   const rowsOnly = options.rowsOnly === true;
   const firstFile = files.length > 0 ? (files[0].split('/').pop() ?? '') : '';
   try {
-    for await (const raw of source) {
-      if (stop.signal.aborted) break;
-      if (skipBefore > 4 && raw.file === firstFile && raw.position < skipBefore && raw.bytes[4] !== 15)
-        continue;
-      const event = decoder.decode(raw);
-      if (event.type === 'heartbeat') continue;
-      if (rowsOnly) {
-        printRows(event, out);
-      } else {
-        out.line(event.toJson());
+    for await (const first of source) {
+      // One await per burst: what has already arrived is taken without a promise per event.
+      for (let raw: RawEvent | undefined = first; raw !== undefined; raw = source.takeBuffered?.()) {
+        if (stop.signal.aborted || out.broken) break;
+        if (skipBefore > 4 && raw.file === firstFile && raw.position < skipBefore && raw.bytes[4] !== 15)
+          continue;
+        const event = decoder.decode(raw);
+        if (event.type === 'heartbeat') continue;
+        if (rowsOnly) printRows(event, out);
+        else out.event(event);
+        if (out.pending) await out.drained();
       }
-      if (out.pending) await out.drained();
-      if (out.broken) break;
+      if (stop.signal.aborted || out.broken) break;
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -108,15 +112,15 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
 
 function printRows(event: BinlogEvent, out: LineWriter): void {
   if (ROW_TYPES.has(event.type)) {
-    out.line(event.toJson());
+    out.event(event);
   } else if (event.type === 'transaction_payload') {
     for (const inner of event.events) printRows(inner, out);
   }
 }
 
 /** The server to read from: --config's source block, overridden by --host/--port/--user/--password. */
-function sourceTarget(options: DumpOptions): SessionTarget {
-  const base = options.config ? configFrom(options).source : null;
+async function sourceTarget(options: DumpOptions): Promise<SessionTarget> {
+  const base = options.config ? (await configFrom(options)).source : null;
   const host = options.host ?? base?.host;
   if (!host) throw new UsageError('give local binlog files, --config <file> or --host <host>');
   const user = options.user ?? base?.user;
@@ -140,12 +144,12 @@ function parseInteger(text: string, name: string, min: number, max: number): num
 }
 
 /**
- * Collects lines into ~64 KiB writes so printing is never the bottleneck, waits for 'drain'
- * when the pipe is full, and turns EPIPE (the reader went away) into a quiet stop.
+ * Writes one JSON line per event into ~64 KiB chunks of bytes (rows events write their JSON
+ * straight into the chunk), waits for 'drain' when the pipe is full, and turns EPIPE (the
+ * reader went away) into a quiet stop.
  */
 class LineWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private readonly out = new JsonBytes(CHUNK_BYTES * 2);
   private waiting: Promise<void> | null = null;
   broken = false;
   /** stdout failed for another reason than a closed pipe. */
@@ -160,8 +164,7 @@ class LineWriter {
         this.failed = true;
       }
       this.broken = true;
-      this.parts = [];
-      this.size = 0;
+      this.out.take();
       this.onBroken();
     });
   }
@@ -171,19 +174,18 @@ class LineWriter {
     return this.waiting !== null;
   }
 
-  line(text: string): void {
+  event(event: BinlogEvent): void {
     if (this.broken) return;
-    this.parts.push(text);
-    this.size += text.length + 1;
-    if (this.size >= 65_536) this.flush();
+    if (event instanceof RowsEventBase) event.writeJson(this.out);
+    else this.out.text(event.toJson());
+    this.out.byte(NEWLINE);
+    if (this.out.length >= CHUNK_BYTES) this.flush();
   }
 
   flush(): void {
-    if (this.size === 0 || this.broken) return;
-    const chunk = `${this.parts.join('\n')}\n`;
-    this.parts = [];
-    this.size = 0;
-    if (!this.stream.write(chunk) && this.waiting === null) {
+    if (this.out.length === 0 || this.broken) return;
+    // A new buffer per chunk: a pipe may still hold the last one while it drains.
+    if (!this.stream.write(this.out.take()) && this.waiting === null) {
       this.waiting = new Promise((resolve) => {
         const done = () => {
           this.stream.off('drain', done);

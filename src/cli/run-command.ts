@@ -1,4 +1,4 @@
-import { type Config, loadConfig } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { describeError, isBinlakeError } from '../core/errors.js';
 
 /**
@@ -15,9 +15,13 @@ export class CommandExit extends Error {
   }
 }
 
-/** Loads the config named by --config; config errors become exit 2 in `runCommand`. */
-export function configFrom(options: { config?: string }): Config {
+/**
+ * Loads the config named by --config; config errors become exit 2 in `runCommand`. The config
+ * module (zod, yaml) is loaded here, not at start-up: commands without a config start faster.
+ */
+export async function configFrom(options: { config?: string }): Promise<Config> {
   if (!options.config) throw new UsageError('--config <file> is required');
+  const { loadConfig } = await import('../config/config.js');
   return loadConfig(options.config);
 }
 

@@ -26,7 +26,7 @@ export async function runSync(options: SyncCliOptions): Promise<number> {
   if (options.logFormat !== 'pretty' && options.logFormat !== 'json') {
     throw new UsageError(`--log-format must be pretty or json, not ${options.logFormat}`);
   }
-  const config = configFrom(options);
+  const config = await configFrom(options);
   const logger = createLogger({ format: options.logFormat as LogFormat, level: options.logLevel });
   const warehouse = config.destination.path;
   const running = findRunningSync(warehouse);

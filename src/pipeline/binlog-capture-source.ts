@@ -1,4 +1,5 @@
 import { BinlogDecoder } from '../binlog/decoder.js';
+import type { RawEvent } from '../binlog/raw-event.js';
 import { type CaptureEvent, mayChangeSchema } from '../capture/capture-event.js';
 import { toCaptureEvents } from '../capture/from-binlog.js';
 import type { SchemaTracker } from '../capture/schema-tracker.js';
@@ -49,13 +50,16 @@ export async function openCaptureStream(
       // A batch ends right after a DDL: the decoder takes its column hints from the tracker, so
       // the events after an ALTER must be decoded only once capture has applied it.
       let out: CaptureEvent[] = [];
-      for await (const raw of stream) {
-        const event = decoder.decode(raw);
-        toCaptureEvents(event, raw.bytes.length, out);
-        const ddl = event.type === 'query' && mayChangeSchema(event.sql);
-        if (ddl || out.length >= 1024 || stream.queuedBytes === 0) {
-          yield out;
-          out = [];
+      for await (const first of stream) {
+        // What has already arrived is taken without a promise per event.
+        for (let raw: RawEvent | undefined = first; raw !== undefined; raw = stream.takeBuffered()) {
+          const event = decoder.decode(raw);
+          toCaptureEvents(event, raw.bytes.length, out);
+          const ddl = event.type === 'query' && mayChangeSchema(event.sql);
+          if (ddl || out.length >= 1024 || stream.queuedBytes === 0) {
+            yield out;
+            out = [];
+          }
         }
       }
       if (out.length) yield out;

@@ -83,6 +83,7 @@ export interface ReplicationStream extends RawEventSource {
   readonly peakQueuedBytes: number;
   /** Count and bytes of events handed out. */
   readonly stats: { events: number; bytes: number };
+  takeBuffered(): RawEvent | undefined;
 }
 
 /** Opens the connection, registers as a replica and starts the dump; resolves once it runs. */
@@ -424,6 +425,14 @@ class LiveStream implements ReplicationStream {
       this.socket?.resume();
     }
     return item;
+  }
+
+  takeBuffered(): RawEvent | undefined {
+    if (this.waiter) return undefined;
+    const item = this.take();
+    if (item === undefined) return undefined;
+    this.handOut(item);
+    return item.event;
   }
 
   private next(): Promise<IteratorResult<RawEvent>> {

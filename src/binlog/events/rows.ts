@@ -2,9 +2,10 @@ import { BinlakeError } from '../../core/errors.js';
 import type { TableRef } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
 import { inflateMariadb } from '../compression.js';
-import { hex, jsonReady } from '../dump.js';
+import { jsonReady } from '../dump.js';
 import { EventType, eventTypeName } from '../event-type.js';
 import { postHeaderLength } from '../format.js';
+import { JsonBytes } from '../json-bytes.js';
 import { PacketReader } from '../packet-reader.js';
 import type { CompiledTable } from '../table-cache.js';
 import { BaseEvent } from './base.js';
@@ -33,7 +34,7 @@ export interface RowsExtraData {
  * every column) sets `partial`, lists the present columns, and holds `null` for the absent ones
  * — so absent and NULL differ only through `presentColumns`; capture must reject or handle it.
  */
-abstract class RowsEventBase extends BaseEvent {
+export abstract class RowsEventBase extends BaseEvent {
   declare readonly tableId: number;
   declare readonly table: TableRef;
   declare readonly columnCount: number;
@@ -89,31 +90,55 @@ abstract class RowsEventBase extends BaseEvent {
    * benchmark's output path.
    */
   override toJson(): string {
+    const out = new JsonBytes(1024);
+    this.writeJson(out);
+    return out.toString();
+  }
+
+  /** `toJson()` appended to `out` as UTF-8 bytes. */
+  writeJson(out: JsonBytes): void {
     const h = this.header;
-    let s = `{"type":"${this.type}","eventType":"${eventTypeName(h.typeCode)}","file":${JSON.stringify(this.file)},"position":${this.position},"nextPosition":${h.nextPosition},"timestamp":${h.timestamp},"serverId":${h.serverId},"database":${JSON.stringify(this.table.database)},"table":${JSON.stringify(this.table.table)},"tableId":${this.tableId},"columnCount":${this.columnCount},"columns":${namesJson(this.columnNames)},"flags":${this.flags},"version":${this.version}`;
-    if (this.compressed) s += ',"compressed":true';
-    s += `,"partial":${this.partial}`;
-    if (this.presentColumns) s += `,"presentColumns":${JSON.stringify(this.presentColumns)}`;
+    out.bytes(headPiece(this.type, h.typeCode, this.file));
+    out.number(this.position);
+    out.text(',"nextPosition":');
+    out.number(h.nextPosition);
+    out.text(',"timestamp":');
+    out.number(h.timestamp);
+    out.text(',"serverId":');
+    out.number(h.serverId);
+    out.bytes(cached(TABLE_PIECES, this.table, tablePiece));
+    out.number(this.tableId);
+    out.text(',"columnCount":');
+    out.number(this.columnCount);
+    out.bytes(cached(COLUMNS_PIECES, this.columnNames, columnsPiece));
+    out.number(this.flags);
+    out.text(this.version === 1 ? ',"version":1' : ',"version":2');
+    if (this.compressed) out.text(',"compressed":true');
+    out.text(this.partial ? ',"partial":true' : ',"partial":false');
+    if (this.presentColumns) out.text(`,"presentColumns":${JSON.stringify(this.presentColumns)}`);
     if (this.type === 'update_rows') {
       const after = (this as unknown as UpdateRowsEvent).presentColumnsAfter;
-      if (after) s += `,"presentColumnsAfter":${JSON.stringify(after)}`;
+      if (after) out.text(`,"presentColumnsAfter":${JSON.stringify(after)}`);
     }
-    if (this.extraData.length > 0) s += `,"extraData":${JSON.stringify(jsonReady(this.extraData))}`;
-    s += ',"rows":[';
+    if (this.extraData.length > 0) out.text(`,"extraData":${JSON.stringify(jsonReady(this.extraData))}`);
+    out.text(',"rows":[');
     if (this.type === 'update_rows') {
       const rows = (this as unknown as UpdateRowsEvent).rows;
       for (let i = 0; i < rows.length; i++) {
-        if (i > 0) s += ',';
-        s += `{"before":${rowJson(rows[i].before)},"after":${rowJson(rows[i].after)}}`;
+        out.text(i > 0 ? ',{"before":' : '{"before":');
+        writeRow(out, rows[i].before);
+        out.text(',"after":');
+        writeRow(out, rows[i].after);
+        out.byte(CLOSE_BRACE);
       }
     } else {
       const rows = (this as unknown as WriteRowsEvent).rows;
       for (let i = 0; i < rows.length; i++) {
-        if (i > 0) s += ',';
-        s += rowJson(rows[i]);
+        if (i > 0) out.byte(COMMA);
+        writeRow(out, rows[i]);
       }
     }
-    return `${s}]}`;
+    out.text(']}');
   }
 
   protected common() {
@@ -179,30 +204,55 @@ export class UpdateRowsEvent extends RowsEventBase {
 
 export type RowsEvent = WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
 
-/** A row as JSON text: bigint → decimal string, bytes → `0x…` hex, NaN/±Infinity → text. */
-function rowJson(row: Row): string {
-  let s = '[';
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+
+/** A row as JSON: bigint → decimal string, bytes → `0x…` hex, NaN/±Infinity → text. */
+function writeRow(out: JsonBytes, row: Row): void {
+  out.byte(0x5b);
   for (let i = 0; i < row.length; i++) {
-    if (i > 0) s += ',';
+    if (i > 0) out.byte(COMMA);
     const v = row[i];
-    if (v === null) s += 'null';
-    else if (typeof v === 'string') s += JSON.stringify(v);
-    else if (typeof v === 'number') s += Number.isFinite(v) ? String(v) : `"${v}"`;
-    else if (typeof v === 'bigint') s += `"${v}"`;
-    else s += `"${hex(v)}"`;
+    if (v === null) out.text('null');
+    else if (typeof v === 'string') out.string(v);
+    else if (typeof v === 'number') out.number(v);
+    else if (typeof v === 'bigint') out.text(`"${v}"`);
+    else out.hex(v);
   }
-  return `${s}]`;
+  out.byte(0x5d);
 }
 
-/** Column names as JSON, once per names array (a compiled table's names are shared by its events). */
-const NAMES_JSON = new WeakMap<readonly string[], string>();
-function namesJson(names: readonly string[]): string {
-  let json = NAMES_JSON.get(names);
-  if (json === undefined) {
-    json = JSON.stringify(names);
-    NAMES_JSON.set(names, json);
+/*
+ * The constant stretches of a rows event's JSON, as UTF-8 bytes, made once: per event type and
+ * file (`{"type":…,"position":`), per table (`,"database":…,"tableId":`) and per column list
+ * (`,"columns":…,"flags":`). A compiled table's ref and names are shared by its events.
+ */
+const HEAD_PIECES = new Map<number, { file: string; piece: Buffer }>();
+function headPiece(type: string, typeCode: number, file: string): Buffer {
+  const last = HEAD_PIECES.get(typeCode);
+  if (last !== undefined && last.file === file) return last.piece;
+  const piece = Buffer.from(
+    `{"type":"${type}","eventType":"${eventTypeName(typeCode)}","file":${JSON.stringify(file)},"position":`,
+  );
+  HEAD_PIECES.set(typeCode, { file, piece });
+  return piece;
+}
+
+const TABLE_PIECES = new WeakMap<TableRef, Buffer>();
+const tablePiece = (t: TableRef) =>
+  Buffer.from(`,"database":${JSON.stringify(t.database)},"table":${JSON.stringify(t.table)},"tableId":`);
+
+const COLUMNS_PIECES = new WeakMap<readonly string[], Buffer>();
+const columnsPiece = (names: readonly string[]) =>
+  Buffer.from(`,"columns":${JSON.stringify(names)},"flags":`);
+
+function cached<K extends object>(cache: WeakMap<K, Buffer>, key: K, make: (key: K) => Buffer): Buffer {
+  let piece = cache.get(key);
+  if (piece === undefined) {
+    piece = make(key);
+    cache.set(key, piece);
   }
-  return json;
+  return piece;
 }
 
 type RowsKind = 'write' | 'update' | 'delete';

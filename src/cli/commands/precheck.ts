@@ -16,7 +16,7 @@ export const registerPrecheck: RegisterCommand = (program, setExit) => {
     )
     .action(
       action(setExit, async (options: { config: string; json?: boolean }) => {
-        const config = configFrom(options);
+        const config = await configFrom(options);
         // Heavy modules load only when the command runs: --help and other commands stay fast.
         const { precheckAll } = await import('../../pipeline/wiring.js');
         const { readStatusFile } = await import('../../pipeline/running-file.js');

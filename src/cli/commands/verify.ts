@@ -32,7 +32,7 @@ export const registerVerify: RegisterCommand = (program, setExit) => {
     )
     .action(
       action(setExit, async (options: VerifyOptions) => {
-        const config = configFrom(options);
+        const config = await configFrom(options);
         if (options.at !== undefined && !/^\d+$/.test(options.at))
           throw new UsageError('--at must be whole epoch seconds');
         if (!/^\d+$/.test(options.limit)) throw new UsageError('--limit must be a whole number');
