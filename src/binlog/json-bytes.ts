@@ -170,5 +170,4 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** What JSON.stringify escapes: quote, backslash, control characters and lone surrogates. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
