@@ -6,7 +6,7 @@ import type { BinlogPosition, SchemaChange, SourceTransaction } from '../core/ch
 import { type Checkpoint, comparePositions, initialCheckpoint } from '../core/checkpoint.js';
 import { BinlakeError, describeError, isBinlakeError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
-import { tableId } from '../core/table-schema.js';
+import { type TableRef, tableId } from '../core/table-schema.js';
 import type { Row, Value } from '../core/values.js';
 import type { Sink, SinkState, TableState, TargetTable } from '../sink/sink.js';
 import { binlogFileAvailable, currentBinlogEnd, listBinlogFiles } from '../source/binlog-status.js';
@@ -427,6 +427,56 @@ export class SyncTask {
 
   // ---------------------------------------------------------------- capture
 
+  /** Metrics, table views and status after a batch committed. */
+  private batchCommitted(
+    transactions: SourceTransaction[],
+    checkpoint: Checkpoint,
+    targetOf: Map<string, string>,
+    started: number,
+  ): void {
+    this.metrics.batchCommitSeconds.observe((performance.now() - started) / 1000);
+    // Counted per source table object (shared by its changes), then one metrics update per
+    // table and operation: this runs over every change of the batch.
+    const counted = new Map<TableRef, { I: number; U: number; D: number }>();
+    let changes = 0;
+    for (const t of transactions) {
+      for (const change of t.schemaChanges) {
+        if (change.kind !== 'add-column') continue;
+        const name = targetOf.get(tableId(change.table))!;
+        this.addedDefaults.set(`${name}\u0000${change.column.name.toLowerCase()}`, change.defaultValue);
+        this.committedSchemas.set(name, change.schemaAfter);
+      }
+      changes += t.changes.length;
+      for (const change of t.changes) {
+        let c = counted.get(change.table);
+        if (c === undefined) {
+          c = { I: 0, U: 0, D: 0 };
+          counted.set(change.table, c);
+        }
+        c[change.op]++;
+      }
+    }
+    const byTarget = new Map<string, { I: number; U: number; D: number }>();
+    for (const [table, c] of counted) {
+      const name = targetOf.get(tableId(table))!;
+      const sum = byTarget.get(name) ?? { I: 0, U: 0, D: 0 };
+      sum.I += c.I;
+      sum.U += c.U;
+      sum.D += c.D;
+      byTarget.set(name, sum);
+    }
+    for (const [name, c] of byTarget) {
+      const view = this.tableView(name);
+      for (const op of ['I', 'U', 'D'] as const) {
+        if (c[op] === 0) continue;
+        this.metrics.changeRows.inc({ table: name, operation: op }, c[op]);
+        if (view) view.changes[op] += c[op];
+      }
+    }
+    this.changeRate.add(changes);
+    this.updateCheckpointStatus(checkpoint);
+  }
+
   private async runCapture(state: SinkState): Promise<void> {
     const sink = this.sink!;
     const checkpoint = state.checkpoint!;
@@ -464,11 +514,17 @@ export class SyncTask {
     let pending: SourceTransaction[] = [];
     let pendingChanges = 0;
     let pendingSince = 0;
-    let committedPosition: BinlogPosition = { file: checkpoint.file, position: checkpoint.position };
+    let submittedPosition: BinlogPosition = { file: checkpoint.file, position: checkpoint.position };
+    // Batch N commits while batch N+1 is decoded and assembled: during DuckDB's COMMIT the JS
+    // thread would otherwise wait idle. At most one commit is in flight, so memory stays bounded
+    // by two batches; batches still commit one by one in binlog order (the serial writer), each
+    // atomically with its checkpoint, so a crash anywhere resumes from the last committed one.
+    let inFlight: Promise<void> | null = null;
 
-    const flush = async () => {
+    /** Hands the pending transactions to the sink; resolves once the previous batch committed. */
+    const submit = async () => {
       const position = assembler.position;
-      if (!pending.length && comparePositions(position, committedPosition) === 0) return;
+      if (!pending.length && comparePositions(position, submittedPosition) === 0) return;
       const transactions = pending;
       const count = BigInt(pendingChanges);
       const first = nextRecordId;
@@ -482,38 +538,36 @@ export class SyncTask {
       pending = [];
       pendingChanges = 0;
       pendingSince = 0;
-      const started = performance.now();
-      await this.writer.run(() => sink.commitBatch({ transactions, firstRecordId: first, checkpoint: next }));
-      this.metrics.batchCommitSeconds.observe((performance.now() - started) / 1000);
       nextRecordId = next.nextRecordId;
-      committedPosition = position;
-      const counted = new Map<string, number>();
-      for (const t of transactions) {
-        for (const change of t.schemaChanges) {
-          if (change.kind !== 'add-column') continue;
-          const name = targetOf.get(tableId(change.table))!;
-          this.addedDefaults.set(`${name}\u0000${change.column.name.toLowerCase()}`, change.defaultValue);
-          this.committedSchemas.set(name, change.schemaAfter);
-        }
-        for (const change of t.changes) {
-          const name = targetOf.get(tableId(change.table))!;
-          const key = `${name}\u0000${change.op}`;
-          counted.set(key, (counted.get(key) ?? 0) + 1);
-        }
-      }
-      // One metrics update per table and operation per batch, not per change (hot path).
-      for (const [key, n] of counted) {
-        const [name, op] = key.split('\u0000') as [string, 'I' | 'U' | 'D'];
-        this.metrics.changeRows.inc({ table: name, operation: op }, n);
-        const view = this.tableView(name);
-        if (view) view.changes[op] += n;
-      }
-      this.changeRate.add(Number(count));
-      this.updateCheckpointStatus(next);
+      submittedPosition = position;
+      await settle();
+      const started = performance.now();
+      const commit = this.writer
+        .run(() => sink.commitBatch({ transactions, firstRecordId: first, checkpoint: next }))
+        .then(() => this.batchCommitted(transactions, next, targetOf, started));
+      inFlight = commit;
+      commit.then(
+        () => {
+          if (inFlight === commit) inFlight = null;
+        },
+        // A failed commit stays in flight for settle() to rethrow, and ends a wait at once.
+        () => this.wakeCapture?.(),
+      );
+    };
+    /** Waits for the batch in flight; throws its failure. */
+    const settle = async () => {
+      const commit = inFlight;
+      inFlight = null;
+      if (commit) await commit;
+    };
+    /** Everything assembled so far, committed. */
+    const flush = async () => {
+      await submit();
+      await settle();
     };
 
     const stream = await this.deps.openBinlog(
-      { position: committedPosition, gtid: checkpoint.gtid },
+      { position: submittedPosition, gtid: checkpoint.gtid },
       tracker,
     );
     const iterator = stream[Symbol.asyncIterator]();
@@ -539,7 +593,7 @@ export class SyncTask {
         this.wakeCapture = null;
         if (result === 'stopped') break;
         if (result === 'timeout') {
-          await flush();
+          await submit();
           if (caughtUp()) break;
           continue;
         }
@@ -552,11 +606,13 @@ export class SyncTask {
           this.metrics.reconnects.inc(stream.reconnects - reconnects);
           reconnects = stream.reconnects;
         }
+        let bytes = 0;
+        for (const event of result.value) bytes += event.size;
+        this.metrics.binlogBytes.inc(bytes);
+        this.byteRate.add(bytes);
         for (const event of result.value) {
-          this.metrics.binlogBytes.inc(event.size);
-          this.byteRate.add(event.size);
           if (event.kind === 'heartbeat') {
-            this.idle = !assembler.inTransaction && pending.length === 0;
+            this.idle = !assembler.inTransaction && pending.length === 0 && inFlight === null;
             continue;
           }
           if (event.kind !== 'other' || event.nextPosition > 0) this.idle = false;
@@ -570,12 +626,15 @@ export class SyncTask {
           pendingChanges += t.changes.length;
           if (!pendingSince) pendingSince = Date.now();
           // A DDL commits on its own so the next chunk append sees the new table shape.
-          if (t.schemaChanges.length || pendingChanges >= this.config.batch.maxRows) await flush();
+          if (t.schemaChanges.length) await flush();
+          else if (pendingChanges >= this.config.batch.maxRows) await submit();
         }
         if (caughtUp()) break;
       }
       await flush();
     } finally {
+      // After a failure, let a batch in flight finish before the stream and the sink close.
+      await (inFlight as Promise<void> | null)?.catch(() => undefined);
       await stream.close().catch(() => undefined);
       // Let the pending read settle so the iterator does not throw into the void.
       void next?.catch(() => undefined);
