@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JsonBytes } from '../../../src/binlog/json-bytes.js';
+
+/** JsonBytes must write what JSON.stringify writes, whatever the buffer size it starts with. */
+describe('JsonBytes', () => {
+  it('writes strings and numbers exactly as JSON.stringify, across buffer growth', () => {
+    const item = fc.oneof(
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }), // lone surrogates and control characters
+      fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', 'é', '😀') }),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(-0, 2 ** 53, -(2 ** 53), 2 ** 53 - 1, 1e21, 123456789012, -1e-7),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (items, size) => {
+        const out = new JsonBytes(size);
+        out.byte(0x5b);
+        items.forEach((v, i) => {
+          if (i > 0) out.byte(0x2c);
+          if (typeof v === 'string') out.string(v);
+          else out.number(v);
+        });
+        out.byte(0x5d);
+        const expected = `[${items.map((v) => (typeof v === 'number' && !Number.isFinite(v) ? `"${v}"` : JSON.stringify(v))).join(',')}]`;
+        expect(out.toString()).toBe(expected);
+      }),
+    );
+  });
+
+  it('writes bytes as "0x…" hex and hands chunks over with take()', () => {
+    const out = new JsonBytes(4);
+    out.hex(Uint8Array.from([0, 1, 0xab, 0xff]));
+    out.text(',"ü"');
+    const first = out.take();
+    expect(first.toString()).toBe('"0x0001abff","ü"');
+    expect(out.length).toBe(0);
+    out.text('x');
+    expect(out.take().toString()).toBe('x');
+    // the chunk handed over is not overwritten by later writes
+    expect(first.toString()).toBe('"0x0001abff","ü"');
+  });
+});
