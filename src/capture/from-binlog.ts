@@ -57,7 +57,7 @@ export function toCaptureEvents(
     case 'gtid':
       out.push({
         kind: 'gtid',
-        gtid: `${event.sid}:${event.gno}`,
+        gtid: event.gtid as string, // type gtid, not anonymous_gtid: never null
         domain: null,
         standalone: false,
         timestamp,

@@ -1,3 +1,4 @@
+import { encodeVarUint } from '../binlog/mysql-serialization.js';
 import { BinlakeError } from '../core/errors.js';
 
 /**
@@ -109,56 +110,83 @@ export function binlogDumpGtidPacket(options: {
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
+/** A GTID tag as MySQL 8.3+ accepts it: a letter or underscore, then up to 31 of them or digits. */
+const GTID_TAG = /^[a-z_][a-z0-9_]{0,31}$/i;
+
 /**
  * Encodes a MySQL GTID set (`uuid:1-5:7,uuid2:1-3`, as `@@gtid_executed` prints it) in the
  * binary form of `Gtid_set::encode` (MySQL `sql/rpl_gtid_set.cc`): n_sids(8), then per SID the
  * 16 UUID bytes, n_intervals(8) and each interval as start(8), end(8) with `end` exclusive.
- * An empty string is the empty set (start from the oldest binlog). Tagged GTIDs (MySQL 8.3+,
- * `uuid:tag:1-5`) use another encoding and are refused.
+ * A set with tags (MySQL 8.3+, `uuid:1-5:mytag:1-3`: a tag applies to the intervals after it)
+ * uses the tagged form: the first 8 bytes are `01, n(6), 01` and each entry has its tag (varlen
+ * length + bytes, empty for none) after the UUID. An empty string is the empty set (start from
+ * the oldest binlog).
  */
 export function encodeMysqlGtidSet(text: string): Buffer {
-  const sids: { uuid: Buffer; intervals: [bigint, bigint][] }[] = [];
+  const entries: { uuid: Buffer; tag: string; intervals: [bigint, bigint][] }[] = [];
   const cleaned = text.replace(/\s+/g, '');
   for (const part of cleaned ? cleaned.split(',') : []) {
-    const [uuid, ...ranges] = part.split(':');
-    if (!UUID.test(uuid) || ranges.length === 0) {
+    const [uuid, ...items] = part.split(':');
+    if (!UUID.test(uuid) || items.length === 0) {
       throw new BinlakeError('BLK_C0006', `not a MySQL GTID set: ${JSON.stringify(text)}`, {
         remedy: 'give it as @@gtid_executed prints it, e.g. 3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77',
       });
     }
-    const intervals: [bigint, bigint][] = [];
-    for (const range of ranges) {
-      const match = /^(\d+)(?:-(\d+))?$/.exec(range);
+    const sid = Buffer.from(uuid.replaceAll('-', ''), 'hex');
+    let entry = { uuid: sid, tag: '', intervals: [] as [bigint, bigint][] };
+    entries.push(entry);
+    for (const item of items) {
+      const match = /^(\d+)(?:-(\d+))?$/.exec(item);
       if (!match) {
-        throw new BinlakeError(
-          'BLK_C0006',
-          `GTID interval ${JSON.stringify(range)} in ${part} is not n or n-m`,
-          {
-            remedy: 'tagged GTIDs (uuid:tag:n) are not supported; use plain uuid:n-m intervals',
-          },
-        );
+        if (!GTID_TAG.test(item)) {
+          throw new BinlakeError(
+            'BLK_C0006',
+            `${JSON.stringify(item)} in ${part} is neither a GTID interval (n or n-m) nor a tag`,
+            { remedy: 'write intervals as n or n-m, and tags as letters, digits and _ (up to 32)' },
+          );
+        }
+        entry = { uuid: sid, tag: item.toLowerCase(), intervals: [] };
+        entries.push(entry);
+        continue;
       }
       const start = BigInt(match[1]);
       const end = BigInt(match[2] ?? match[1]);
       if (start < 1n || end < start) {
-        throw new BinlakeError('BLK_C0006', `GTID interval ${range} in ${part} is empty or starts below 1`);
+        throw new BinlakeError('BLK_C0006', `GTID interval ${item} in ${part} is empty or starts below 1`);
       }
-      intervals.push([start, end + 1n]);
-    }
-    sids.push({ uuid: Buffer.from(uuid.replaceAll('-', ''), 'hex'), intervals });
-  }
-  const size = 8 + sids.reduce((n, s) => n + 16 + 8 + 16 * s.intervals.length, 0);
-  const out = Buffer.alloc(size);
-  let at = out.writeBigUInt64LE(BigInt(sids.length), 0);
-  for (const sid of sids) {
-    at += sid.uuid.copy(out, at);
-    at = out.writeBigUInt64LE(BigInt(sid.intervals.length), at);
-    for (const [start, end] of sid.intervals) {
-      at = out.writeBigUInt64LE(start, at);
-      at = out.writeBigUInt64LE(end, at);
+      entry.intervals.push([start, end + 1n]);
     }
   }
-  return out;
+  const bare = entries.find((e) => e.tag !== '' && e.intervals.length === 0);
+  if (bare) {
+    throw new BinlakeError('BLK_C0006', `GTID tag ${bare.tag} in ${JSON.stringify(text)} has no intervals`, {
+      remedy: 'follow each tag with its intervals, e.g. uuid:mytag:1-5',
+    });
+  }
+  const sets = entries.filter((e) => e.intervals.length > 0);
+  const tagged = sets.some((e) => e.tag !== '');
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(8);
+  if (tagged) {
+    header[0] = 1;
+    header.writeUIntLE(sets.length, 1, 6);
+    header[7] = 1;
+  } else {
+    header.writeBigUInt64LE(BigInt(sets.length));
+  }
+  parts.push(header);
+  for (const set of sets) {
+    parts.push(set.uuid);
+    if (tagged) parts.push(encodeVarUint(BigInt(set.tag.length)), Buffer.from(set.tag, 'latin1'));
+    const intervals = Buffer.alloc(8 + 16 * set.intervals.length);
+    let at = intervals.writeBigUInt64LE(BigInt(set.intervals.length), 0);
+    for (const [start, end] of set.intervals) {
+      at = intervals.writeBigUInt64LE(start, at);
+      at = intervals.writeBigUInt64LE(end, at);
+    }
+    parts.push(intervals);
+  }
+  return Buffer.concat(parts);
 }
 
 /** A MariaDB GTID position: comma-separated `domain-server-sequence` triples (or empty). */

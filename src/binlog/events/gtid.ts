@@ -1,9 +1,22 @@
+import { BinlakeError } from '../../core/errors.js';
+import {
+  peekFieldId,
+  readMessageHeader,
+  readVarInt,
+  readVarString,
+  readVarUint,
+  readVarUintAtMost,
+} from '../mysql-serialization.js';
 import type { PacketReader } from '../packet-reader.js';
 import { BaseEvent } from './base.js';
 import type { BodyDecoder } from './context.js';
 
 function uuid(r: PacketReader): string {
-  const h = r.bytes(16).toString('hex');
+  return uuidText(r.bytes(16));
+}
+
+function uuidText(bytes: Buffer): string {
+  const h = bytes.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
@@ -26,6 +39,10 @@ export class MysqlGtidEvent extends BaseEvent {
   declare readonly transactionLength: bigint | null;
   declare readonly immediateServerVersion: number | null;
   declare readonly originalServerVersion: number | null;
+  /** The GTID's tag (MySQL 8.3+ GTID_TAGGED_LOG_EVENT), or null for an untagged GTID. */
+  declare readonly tag: string | null;
+  /** MySQL group replication's commit ticket (tagged events only; 0 when unset). */
+  declare readonly commitGroupTicket: bigint | null;
 
   constructor(
     header: MysqlGtidEvent['header'],
@@ -44,6 +61,8 @@ export class MysqlGtidEvent extends BaseEvent {
     transactionLength: bigint | null,
     immediateServerVersion: number | null,
     originalServerVersion: number | null,
+    tag: string | null = null,
+    commitGroupTicket: bigint | null = null,
   ) {
     super(header, file, position);
     this.flags = flags;
@@ -56,12 +75,15 @@ export class MysqlGtidEvent extends BaseEvent {
     this.transactionLength = transactionLength;
     this.immediateServerVersion = immediateServerVersion;
     this.originalServerVersion = originalServerVersion;
+    this.tag = tag;
+    this.commitGroupTicket = commitGroupTicket;
     this.type = anonymous ? 'anonymous_gtid' : 'gtid';
   }
 
-  /** `uuid:gno`, or null for an anonymous transaction. */
+  /** `uuid:gno` (`uuid:tag:gno` when tagged), or null for an anonymous transaction. */
   get gtid(): string | null {
-    return this.type === 'anonymous_gtid' ? null : `${this.sid}:${this.gno}`;
+    if (this.type === 'anonymous_gtid') return null;
+    return this.tag === null ? `${this.sid}:${this.gno}` : `${this.sid}:${this.tag}:${this.gno}`;
   }
 
   protected body() {
@@ -75,6 +97,8 @@ export class MysqlGtidEvent extends BaseEvent {
       transactionLength: this.transactionLength,
       immediateServerVersion: this.immediateServerVersion,
       originalServerVersion: this.originalServerVersion,
+      tag: this.tag ?? undefined,
+      commitGroupTicket: this.commitGroupTicket ?? undefined,
     };
   }
 }
@@ -134,6 +158,85 @@ export const decodeMysqlGtid: BodyDecoder = (r, ctx) => {
   );
 };
 
+/** Field ids of GTID_TAGGED_LOG_EVENT, in order (`Gtid_event::define_fields` in MySQL 8.3+). */
+const TaggedGtidField = {
+  FLAGS: 0,
+  UUID: 1,
+  GNO: 2,
+  TAG: 3,
+  LAST_COMMITTED: 4,
+  SEQUENCE_NUMBER: 5,
+  IMMEDIATE_COMMIT_TIMESTAMP: 6,
+  ORIGINAL_COMMIT_TIMESTAMP: 7,
+  TRANSACTION_LENGTH: 8,
+  IMMEDIATE_SERVER_VERSION: 9,
+  ORIGINAL_SERVER_VERSION: 10,
+  COMMIT_GROUP_TICKET: 11,
+} as const;
+const LAST_TAGGED_GTID_FIELD = TaggedGtidField.COMMIT_GROUP_TICKET;
+/** MySQL's `Tag::tag_max_length`. */
+const TAG_MAX_LENGTH = 32;
+
+/**
+ * MySQL 8.3+ GTID_TAGGED_LOG_EVENT (42), written instead of GTID (33) for a tagged GTID: the
+ * same fields as one `mysql::serialization` message (see mysql-serialization.ts), each
+ * `varuint(id) value`: flags(0) uuid(1, 16 varuint bytes) gno(2, signed) tag(3, string ≤ 32)
+ * last_committed(4) sequence_number(5) immediate_commit_timestamp(6)
+ * [original_commit_timestamp(7), when it differs] transaction_length(8)
+ * immediate_server_version(9) [original_server_version(10)] [commit_group_ticket(11), when set].
+ * A field that is left out takes MySQL's default; fields of newer servers are skipped.
+ */
+export const decodeMysqlTaggedGtid: BodyDecoder = (r, ctx) => {
+  readMessageHeader(r, LAST_TAGGED_GTID_FIELD, 'GTID_TAGGED_LOG_EVENT');
+  const end = r.end;
+  // Each known field in order: present when the next id is its own, else left out.
+  const has = (id: number) => {
+    if (peekFieldId(r, end) !== id) return false;
+    readVarUint(r);
+    return true;
+  };
+  const flags = has(TaggedGtidField.FLAGS) ? readVarUintAtMost(r, 0xff, 'GTID flags') : 1;
+  let sid = '00000000-0000-0000-0000-000000000000';
+  if (has(TaggedGtidField.UUID)) {
+    const bytes = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) bytes[i] = readVarUintAtMost(r, 0xff, 'GTID uuid byte');
+    sid = uuidText(bytes);
+  }
+  const gno = has(TaggedGtidField.GNO) ? readVarInt(r) : 0n;
+  const tag = has(TaggedGtidField.TAG) ? readVarString(r, TAG_MAX_LENGTH, 'GTID tag') : '';
+  const lastCommitted = has(TaggedGtidField.LAST_COMMITTED) ? readVarInt(r) : null;
+  const sequenceNumber = has(TaggedGtidField.SEQUENCE_NUMBER) ? readVarInt(r) : null;
+  const immediate = has(TaggedGtidField.IMMEDIATE_COMMIT_TIMESTAMP) ? readVarUint(r) : null;
+  const original = has(TaggedGtidField.ORIGINAL_COMMIT_TIMESTAMP) ? readVarUint(r) : immediate;
+  const transactionLength = has(TaggedGtidField.TRANSACTION_LENGTH) ? readVarUint(r) : null;
+  const immediateVersion = has(TaggedGtidField.IMMEDIATE_SERVER_VERSION)
+    ? readVarUintAtMost(r, 0xffff_ffff, 'server version')
+    : null;
+  const originalVersion = has(TaggedGtidField.ORIGINAL_SERVER_VERSION)
+    ? readVarUintAtMost(r, 0xffff_ffff, 'original server version')
+    : immediateVersion;
+  const ticket = has(TaggedGtidField.COMMIT_GROUP_TICKET) ? readVarUint(r) : 0n;
+  r.pos = end; // fields a newer server added
+  return new MysqlGtidEvent(
+    ctx.header,
+    ctx.file,
+    ctx.position,
+    false,
+    flags,
+    sid,
+    gno,
+    lastCommitted,
+    sequenceNumber,
+    immediate,
+    original,
+    transactionLength,
+    immediateVersion,
+    originalVersion,
+    tag === '' ? null : tag,
+    ticket,
+  );
+};
+
 export interface GtidInterval {
   /** First gno of the interval. */
   start: bigint;
@@ -141,65 +244,85 @@ export interface GtidInterval {
   end: bigint;
 }
 
+/** The GTIDs of one source (and tag) in a GTID set. */
+export interface GtidSetEntry {
+  sid: string;
+  /** The tag (MySQL 8.3+), or null. */
+  tag: string | null;
+  intervals: GtidInterval[];
+}
+
 /**
- * PREVIOUS_GTIDS (35): n_sids(8) then per sid: uuid(16) n_intervals(8) and intervals of
- * start(8) end(8), `end` exclusive on the wire. `gtidSet` is MySQL's text form.
- *
- * MySQL 8.3+ writes the set in a *tagged* format when it holds tagged GTIDs: the top byte of the
- * first 8 bytes is then 1 instead of 0. binlake does not decode that format yet; the event is
- * kept whole (`tagged`, `encoded`) instead of failing, since capture only needs its position.
+ * PREVIOUS_GTIDS (35): a GTID set, `Gtid_set::encode` in MySQL. Untagged format: n_sids(8), then
+ * per sid uuid(16) n_intervals(8) and intervals of start(8) end(8), `end` exclusive on the wire.
+ * MySQL 8.3+ writes the tagged format when its GTIDs have tags: the first 8 bytes are then
+ * `01, n_sids(6), 01` and every entry has the tag (varuint length + bytes, length 0 for none)
+ * after its uuid. `gtidSet` is MySQL's text form (`uuid:1-5:tag:1-3`).
  */
 export class PreviousGtidsEvent extends BaseEvent {
   get type(): 'previous_gtids' {
     return 'previous_gtids';
   }
-  declare readonly sets: { sid: string; intervals: GtidInterval[] }[];
-  /** The body as stored when it is in the tagged format (then `sets` is empty), else null. */
-  declare readonly encoded: Uint8Array | null;
+  declare readonly sets: GtidSetEntry[];
+  /** Written in MySQL 8.3+'s tagged format. */
+  declare readonly tagged: boolean;
 
   constructor(
     header: PreviousGtidsEvent['header'],
     file: string,
     position: number,
-    sets: { sid: string; intervals: GtidInterval[] }[],
-    encoded: Uint8Array | null = null,
+    sets: GtidSetEntry[],
+    tagged = false,
   ) {
     super(header, file, position);
     this.sets = sets;
-    this.encoded = encoded;
-  }
-
-  get tagged(): boolean {
-    return this.encoded !== null;
+    this.tagged = tagged;
   }
 
   get gtidSet(): string {
-    return this.sets
-      .map((s) =>
-        [s.sid, ...s.intervals.map((i) => (i.start === i.end ? `${i.start}` : `${i.start}-${i.end}`))].join(
-          ':',
-        ),
-      )
-      .join(',');
+    const parts: string[] = [];
+    let previous: string | null = null;
+    for (const s of this.sets) {
+      const intervals = s.intervals.map((i) => (i.start === i.end ? `${i.start}` : `${i.start}-${i.end}`));
+      const items = s.tag === null ? intervals : [s.tag, ...intervals];
+      // Entries are sorted by uuid, then tag: one uuid's entries share its text.
+      if (s.sid === previous) parts[parts.length - 1] += `:${items.join(':')}`;
+      else parts.push([s.sid, ...items].join(':'));
+      previous = s.sid;
+    }
+    return parts.join(',');
   }
 
   protected body() {
-    return this.encoded ? { tagged: true, encoded: this.encoded } : { gtidSet: this.gtidSet };
+    return this.tagged ? { gtidSet: this.gtidSet, tagged: true } : { gtidSet: this.gtidSet };
   }
 }
 
-/** The top byte of a PREVIOUS_GTIDS body's first 8 bytes: 0 untagged, 1 tagged (MySQL 8.3+). */
+/** The first byte and the top byte of a tagged GTID set's first 8 bytes (`Gtid_format::tagged`). */
 const TAGGED_GTID_SET_FORMAT = 1;
 
 export const decodePreviousGtids: BodyDecoder = (r, ctx) => {
-  if (r.remaining >= 8 && r.buf[r.pos + 7] === TAGGED_GTID_SET_FORMAT) {
-    return new PreviousGtidsEvent(ctx.header, ctx.file, ctx.position, [], r.copy(r.remaining));
+  const tagged = r.remaining >= 8 && r.buf[r.pos + 7] === TAGGED_GTID_SET_FORMAT;
+  let count: number;
+  if (tagged) {
+    if (r.buf[r.pos] !== TAGGED_GTID_SET_FORMAT) {
+      throw new BinlakeError('BLK_B2003', 'tagged GTID set header does not start with its format byte 1', {
+        details: { offset: r.pos },
+      });
+    }
+    r.skip(1);
+    count = r.uintLE(6);
+    r.skip(1);
+  } else {
+    count = Number(r.u64n(8));
   }
-  const count = Number(r.u64n(8));
-  if (count * 24 > r.remaining) r.truncated(count * 24);
-  const sets: { sid: string; intervals: GtidInterval[] }[] = [];
+  // Each entry takes at least uuid(16) + n_intervals(8) (+ a tag length byte when tagged).
+  const minimum = tagged ? 25 : 24;
+  if (count * minimum > r.remaining) r.truncated(count * minimum);
+  const sets: GtidSetEntry[] = [];
   for (let i = 0; i < count; i++) {
     const sid = uuid(r);
+    const tag = tagged ? readVarString(r, TAG_MAX_LENGTH, 'GTID tag') : '';
     const n = Number(r.u64n(8));
     if (n * 16 > r.remaining) r.truncated(n * 16);
     const intervals: GtidInterval[] = [];
@@ -208,9 +331,9 @@ export const decodePreviousGtids: BodyDecoder = (r, ctx) => {
       const end = r.i64n() - 1n;
       intervals.push({ start, end });
     }
-    sets.push({ sid, intervals });
+    sets.push({ sid, tag: tag === '' ? null : tag, intervals });
   }
-  return new PreviousGtidsEvent(ctx.header, ctx.file, ctx.position, sets);
+  return new PreviousGtidsEvent(ctx.header, ctx.file, ctx.position, sets, tagged);
 };
 
 /** MariaDB GTID flags (`Gtid_log_event::FL_*`). */

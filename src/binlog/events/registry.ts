@@ -1,7 +1,13 @@
 import { EventType } from '../event-type.js';
 import type { BodyDecoder } from './context.js';
 import { decodeFormatDescription } from './format-description.js';
-import { decodeMariadbGtid, decodeMariadbGtidList, decodeMysqlGtid, decodePreviousGtids } from './gtid.js';
+import {
+  decodeMariadbGtid,
+  decodeMariadbGtidList,
+  decodeMysqlGtid,
+  decodeMysqlTaggedGtid,
+  decodePreviousGtids,
+} from './gtid.js';
 import { decodeQuery } from './query.js';
 import { decodeRotate } from './rotate.js';
 import { decodePartialUpdateRows, decodeRows } from './rows.js';
@@ -22,7 +28,7 @@ import { decodeXid } from './xid.js';
 /**
  * Type code → body decoder. A code missing here decodes as `UnknownEvent` (keeping its bytes):
  * INTVAR, RAND, USER_VAR, LOAD events, TRANSACTION_CONTEXT, VIEW_CHANGE,
- * GTID_TAGGED, START_ENCRYPTION, the pre-GA rows events and anything newer.
+ * START_ENCRYPTION, the pre-GA rows events and anything newer.
  */
 export const BODY_DECODERS: ReadonlyMap<number, BodyDecoder> = new Map<number, BodyDecoder>([
   [EventType.FORMAT_DESCRIPTION, decodeFormatDescription],
@@ -51,6 +57,7 @@ export const BODY_DECODERS: ReadonlyMap<number, BodyDecoder> = new Map<number, B
   [EventType.ROWS_QUERY, decodeRowsQuery],
   [EventType.GTID, decodeMysqlGtid],
   [EventType.ANONYMOUS_GTID, decodeMysqlGtid],
+  [EventType.GTID_TAGGED, decodeMysqlTaggedGtid],
   [EventType.PREVIOUS_GTIDS, decodePreviousGtids],
   [EventType.XA_PREPARE, decodeXaPrepare],
   [EventType.TRANSACTION_PAYLOAD, decodeTransactionPayload],
