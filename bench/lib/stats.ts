@@ -31,6 +31,17 @@ export interface FigureSpec {
 export type RunFigures = Record<string, number>;
 
 /** A target checked against the median of a figure (or of a ratio computed per run). */
+/**
+ * The issues' memory target, "peak RSS under 400 MB", in the MiB that RSS figures are shown in
+ * (getrusage reports KiB): 400 MB = 381.5 MiB.
+ */
+export const RSS_LIMIT_MIB = 400e6 / 2 ** 20;
+
+/** The RSS target on one figure. */
+export function rssTarget(label: string, key: string): Target {
+  return { label: `${label} peak RSS < 400 MB (381.5 MiB)`, key, op: '<', threshold: RSS_LIMIT_MIB };
+}
+
 export interface Target {
   label: string;
   /** Figure key (a ratio figure is computed per run, so its min/max are real runs too). */

@@ -10,7 +10,7 @@ import {
   type ScenarioResult,
   summarizeRuns,
 } from '../lib/scenario.js';
-import type { FigureSpec, RunFigures, Target } from '../lib/stats.js';
+import { type FigureSpec, type RunFigures, rssTarget, type Target } from '../lib/stats.js';
 
 const FIGURES: FigureSpec[] = [
   { key: 'binlake_s', label: 'binlake full sync wall time', unit: 's' },
@@ -33,7 +33,7 @@ const FIGURES: FigureSpec[] = [
 const TARGETS: Target[] = [
   { label: 'full load ≤ 1.1× the sink ceiling', key: 'binlake_over_sink', op: '<=', threshold: 1.1 },
   { label: 'full load ≥ 1.5× the hand-written loop', key: 'naive_over_binlake', op: '>=', threshold: 1.5 },
-  { label: 'binlake peak RSS < 400 MB', key: 'binlake_rss_mb', op: '<', threshold: 400 },
+  rssTarget('binlake', 'binlake_rss_mb'),
 ];
 
 /** The sysbench table is shared with cdc-catchup and lag; it is loaded once per bench run. */

@@ -11,7 +11,7 @@ import {
   type ScenarioResult,
   summarizeRuns,
 } from '../lib/scenario.js';
-import type { FigureSpec, RunFigures, Target } from '../lib/stats.js';
+import { type FigureSpec, type RunFigures, rssTarget, type Target } from '../lib/stats.js';
 
 const FIGURES: FigureSpec[] = [
   { key: 'merge_s', label: 'binlake merge wall time', unit: 's' },
@@ -19,9 +19,7 @@ const FIGURES: FigureSpec[] = [
   { key: 'merge_rss_mb', label: 'binlake merge peak RSS', unit: 'MiB' },
 ];
 
-const TARGETS: Target[] = [
-  { label: 'binlake merge peak RSS < 400 MB', key: 'merge_rss_mb', op: '<', threshold: 400 },
-];
+const TARGETS: Target[] = [rssTarget('binlake merge', 'merge_rss_mb')];
 
 /**
  * A base of `rows` rows (full sync) plus about `logRows` `_log` rows (a caught-up batch of bulk
