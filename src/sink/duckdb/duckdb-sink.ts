@@ -50,9 +50,11 @@ export interface DuckDbSinkOptions {
  * process's RSS flat whatever the table size. Measured on 2 cores: a 2M-row sysbench full sync
  * peaked at 436 MB of RSS with 256MB and all cores, 343 MB with these; a 200k-row, 30-column
  * table at 483 MB before, 344 MB now; both ran faster with one DuckDB thread, since the JavaScript
- * thread (decoding, appends) and the source server need the other core.
+ * thread (decoding, appends) and the source server need the other core. 96MB still let single
+ * runs of the wide table reach 448 MiB (RSS varies with when DuckDB checkpoints); 64MB peaked at
+ * 316–344 MiB in the same series, at the same speed.
  */
-export const DEFAULT_MEMORY_LIMIT = '96MB';
+export const DEFAULT_MEMORY_LIMIT = '64MB';
 const WRITE_THREADS = 1;
 
 /**
