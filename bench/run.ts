@@ -109,7 +109,7 @@ function printScenario(result: ScenarioResult): void {
       targets.map((t) => [
         t.label,
         formatNumber(t.value),
-        `${t.op} ${t.threshold}`,
+        `${t.op} ${formatNumber(t.threshold, 1)}`,
         t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met',
       ]),
     ),
