@@ -10,7 +10,7 @@ export class JsonBytes {
   /** Bytes written so far. */
   length = 0;
 
-  constructor(initialSize = 1 << 16) {
+  constructor(private readonly initialSize = 1 << 16) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
@@ -146,10 +146,13 @@ export class JsonBytes {
     this.buf[this.length++] = b;
   }
 
-  /** The bytes written so far, handed over; the writer starts again on a fresh buffer. */
+  /**
+   * The bytes written so far, handed over; the writer starts again on a fresh buffer of its
+   * initial size (one huge value must not make every later chunk huge).
+   */
   take(): Buffer {
     const out = this.buf.subarray(0, this.length);
-    this.buf = Buffer.allocUnsafe(Math.max(this.buf.length, 1 << 16));
+    this.buf = Buffer.allocUnsafe(this.initialSize);
     this.length = 0;
     return out;
   }

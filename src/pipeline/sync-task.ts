@@ -427,6 +427,18 @@ export class SyncTask {
 
   // ---------------------------------------------------------------- capture
 
+  /** The table shapes a committed batch's ADD COLUMNs produced (the full sync pads rows to them). */
+  private noteSchemaChanges(transactions: SourceTransaction[], targetOf: Map<string, string>): void {
+    for (const t of transactions) {
+      for (const change of t.schemaChanges) {
+        if (change.kind !== 'add-column') continue;
+        const name = targetOf.get(tableId(change.table))!;
+        this.addedDefaults.set(`${name}\u0000${change.column.name.toLowerCase()}`, change.defaultValue);
+        this.committedSchemas.set(name, change.schemaAfter);
+      }
+    }
+  }
+
   /** Metrics, table views and status after a batch committed. */
   private batchCommitted(
     transactions: SourceTransaction[],
@@ -440,12 +452,6 @@ export class SyncTask {
     const counted = new Map<TableRef, { I: number; U: number; D: number }>();
     let changes = 0;
     for (const t of transactions) {
-      for (const change of t.schemaChanges) {
-        if (change.kind !== 'add-column') continue;
-        const name = targetOf.get(tableId(change.table))!;
-        this.addedDefaults.set(`${name}\u0000${change.column.name.toLowerCase()}`, change.defaultValue);
-        this.committedSchemas.set(name, change.schemaAfter);
-      }
       changes += t.changes.length;
       for (const change of t.changes) {
         let c = counted.get(change.table);
@@ -512,6 +518,8 @@ export class SyncTask {
     // by two batches; batches still commit one by one in binlog order (the serial writer), each
     // atomically with its checkpoint, so a crash anywhere resumes from the last committed one.
     let inFlight: Promise<void> | null = null;
+    let commitFailed = false;
+    let lastSubmitAt = Date.now();
 
     /** Hands the pending transactions to the sink; resolves once the previous batch committed. */
     const submit = async () => {
@@ -532,18 +540,26 @@ export class SyncTask {
       pendingSince = 0;
       nextRecordId = next.nextRecordId;
       submittedPosition = position;
+      lastSubmitAt = Date.now();
       await settle();
       const started = performance.now();
       const commit = this.writer
-        .run(() => sink.commitBatch({ transactions, firstRecordId: first, checkpoint: next }))
+        .run(async () => {
+          await sink.commitBatch({ transactions, firstRecordId: first, checkpoint: next });
+          // Inside the writer's turn: the next chunk append must already see an ADD COLUMN.
+          this.noteSchemaChanges(transactions, targetOf);
+        })
         .then(() => this.batchCommitted(transactions, next, targetOf, started));
       inFlight = commit;
       commit.then(
         () => {
           if (inFlight === commit) inFlight = null;
         },
-        // A failed commit stays in flight for settle() to rethrow, and ends a wait at once.
-        () => this.wakeCapture?.(),
+        // A failed commit stays in flight for settle() to rethrow; the loop stops at once.
+        () => {
+          commitFailed = true;
+          this.wakeCapture?.();
+        },
       );
     };
     /** Waits for the batch in flight; throws its failure. */
@@ -572,7 +588,7 @@ export class SyncTask {
     // its batch of rows alive: measured, the heap grew with the binlog.
     let reconnects = 0;
     try {
-      while (!this.stopping) {
+      while (!this.stopping && !commitFailed) {
         const waitMs = pendingSince ? Math.max(0, pendingSince + maxMillis - Date.now()) : maxMillis;
         let timer: NodeJS.Timeout | undefined;
         const wake = new Promise<'timeout' | 'stopped'>((resolve) => {
@@ -621,6 +637,11 @@ export class SyncTask {
           if (t.schemaChanges.length) await flush();
           else if (pendingChanges >= this.config.batch.maxRows) await submit();
         }
+        // The time bound also while events keep arriving (the timer only wins a quiet moment):
+        // changes wait at most maxMillis, and a busy binlog of other tables still moves the
+        // checkpoint every maxMillis.
+        const now = Date.now();
+        if (pendingSince ? now - pendingSince >= maxMillis : now - lastSubmitAt >= maxMillis) await submit();
         if (caughtUp()) break;
       }
       await flush();

@@ -1,3 +1,4 @@
+import { isGtidTag } from '../binlog/events/gtid.js';
 import { encodeVarUint } from '../binlog/mysql-serialization.js';
 import { BinlakeError } from '../core/errors.js';
 
@@ -108,10 +109,9 @@ export function binlogDumpGtidPacket(options: {
   return commandPacket(payload);
 }
 
+/** The largest GNO MySQL hands out: `GNO_END - 1`, where GNO_END is the signed 64-bit maximum. */
+const MAX_GNO = 2n ** 63n - 2n;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-/** A GTID tag as MySQL 8.3+ accepts it: a letter or underscore, then up to 31 of them or digits. */
-const GTID_TAG = /^[a-z_][a-z0-9_]{0,31}$/i;
 
 /**
  * Encodes a MySQL GTID set (`uuid:1-5:7,uuid2:1-3`, as `@@gtid_executed` prints it) in the
@@ -138,7 +138,7 @@ export function encodeMysqlGtidSet(text: string): Buffer {
     for (const item of items) {
       const match = /^(\d+)(?:-(\d+))?$/.exec(item);
       if (!match) {
-        if (!GTID_TAG.test(item)) {
+        if (!isGtidTag(item)) {
           throw new BinlakeError(
             'BLK_C0006',
             `${JSON.stringify(item)} in ${part} is neither a GTID interval (n or n-m) nor a tag`,
@@ -151,8 +151,11 @@ export function encodeMysqlGtidSet(text: string): Buffer {
       }
       const start = BigInt(match[1]);
       const end = BigInt(match[2] ?? match[1]);
-      if (start < 1n || end < start) {
-        throw new BinlakeError('BLK_C0006', `GTID interval ${item} in ${part} is empty or starts below 1`);
+      if (start < 1n || end < start || end > MAX_GNO) {
+        throw new BinlakeError(
+          'BLK_C0006',
+          `GTID interval ${item} in ${part} is empty, starts below 1 or ends above ${MAX_GNO}`,
+        );
       }
       entry.intervals.push([start, end + 1n]);
     }

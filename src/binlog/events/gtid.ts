@@ -176,6 +176,24 @@ const TaggedGtidField = {
 const LAST_TAGGED_GTID_FIELD = TaggedGtidField.COMMIT_GROUP_TICKET;
 /** MySQL's `Tag::tag_max_length`. */
 const TAG_MAX_LENGTH = 32;
+/** A GTID tag as MySQL 8.3+ accepts it: a letter or underscore, then letters, digits or underscores. */
+const GTID_TAG = /^[a-z_][a-z0-9_]{0,31}$/i;
+
+export function isGtidTag(text: string): boolean {
+  return GTID_TAG.test(text);
+}
+
+/** A tag field: empty (untagged) or a valid tag, else BLK_B2003 (it would corrupt GTID text). */
+function readTag(r: PacketReader): string {
+  const at = r.pos;
+  const tag = readVarString(r, TAG_MAX_LENGTH, 'GTID tag');
+  if (tag !== '' && !isGtidTag(tag)) {
+    throw new BinlakeError('BLK_B2003', `GTID tag ${JSON.stringify(tag)} has characters a tag cannot have`, {
+      details: { offset: at },
+    });
+  }
+  return tag;
+}
 
 /**
  * MySQL 8.3+ GTID_TAGGED_LOG_EVENT (42), written instead of GTID (33) for a tagged GTID: the
@@ -203,7 +221,7 @@ export const decodeMysqlTaggedGtid: BodyDecoder = (r, ctx) => {
     sid = uuidText(bytes);
   }
   const gno = has(TaggedGtidField.GNO) ? readVarInt(r) : 0n;
-  const tag = has(TaggedGtidField.TAG) ? readVarString(r, TAG_MAX_LENGTH, 'GTID tag') : '';
+  const tag = has(TaggedGtidField.TAG) ? readTag(r) : '';
   const lastCommitted = has(TaggedGtidField.LAST_COMMITTED) ? readVarInt(r) : null;
   const sequenceNumber = has(TaggedGtidField.SEQUENCE_NUMBER) ? readVarInt(r) : null;
   const immediate = has(TaggedGtidField.IMMEDIATE_COMMIT_TIMESTAMP) ? readVarUint(r) : null;
@@ -322,7 +340,7 @@ export const decodePreviousGtids: BodyDecoder = (r, ctx) => {
   const sets: GtidSetEntry[] = [];
   for (let i = 0; i < count; i++) {
     const sid = uuid(r);
-    const tag = tagged ? readVarString(r, TAG_MAX_LENGTH, 'GTID tag') : '';
+    const tag = tagged ? readTag(r) : '';
     const n = Number(r.u64n(8));
     if (n * 16 > r.remaining) r.truncated(n * 16);
     const intervals: GtidInterval[] = [];

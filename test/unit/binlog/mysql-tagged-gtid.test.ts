@@ -183,6 +183,13 @@ describe('GTID_TAGGED_LOG_EVENT (42)', () => {
     expect(() => decodeOne(EventType.GTID_TAGGED, taggedBody(fields, 13))).toThrow(
       expect.objectContaining({ code: 'BLK_B2003' }),
     );
+    // a tag with characters no tag has would make GTID text that cannot be parsed back
+    const badTag = fields.map(([f, v]): [number, Buffer] =>
+      f === 3 ? [f, Buffer.concat([varuint(3n), Buffer.from('a:b')])] : [f, v],
+    );
+    expect(() => decodeOne(EventType.GTID_TAGGED, taggedBody(badTag))).toThrow(
+      expect.objectContaining({ code: 'BLK_B2003' }),
+    );
     // cut anywhere inside: a typed error naming the event, never a crash or a wrong GTID
     const whole = taggedBody(fields);
     for (let n = 0; n < whole.length; n++) {
@@ -254,5 +261,13 @@ describe('tagged GTID sets for COM_BINLOG_DUMP_GTID', () => {
     }
     expect(() => encodeMysqlGtidSet(`${text}:mytag`)).toThrow(/has no intervals/);
     expect(() => encodeMysqlGtidSet(`${text}:1-2:bad-tag`)).toThrow(/neither a GTID interval/);
+    // GNOs end at 2^63 - 2 (MySQL's GNO_END - 1): larger is a config error, not a RangeError
+    expect(encodeMysqlGtidSet(`${text}:1-${2n ** 63n - 2n}`).length).toBe(8 + 16 + 8 + 16);
+    expect(() => encodeMysqlGtidSet(`${text}:1-${2n ** 63n - 1n}`)).toThrow(
+      expect.objectContaining({ code: 'BLK_C0006' }),
+    );
+    expect(() => encodeMysqlGtidSet(`${text}:99999999999999999999999`)).toThrow(
+      expect.objectContaining({ code: 'BLK_C0006' }),
+    );
   });
 });
