@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { MariadbSandbox } from '../../src/sandbox/mariadb-sandbox.js';
 import type { ServerAddress } from '../../src/sandbox/sql-server.js';
@@ -10,12 +13,24 @@ declare module 'vitest' {
 }
 
 let sandbox: MariadbSandbox | null = null;
+let runDir: string | null = null;
+
+/**
+ * Every temporary file of the run (warehouses, configs, sandboxes, CLI children) goes under one
+ * folder that teardown removes: TMPDIR is set before the test processes fork, so os.tmpdir()
+ * points there in them and in what they spawn. BINLAKE_KEEP_TEST_FILES=1 keeps it to look at.
+ */
+function useRunDirectory(): void {
+  runDir = mkdtempSync(path.join(tmpdir(), 'binlake-run-'));
+  process.env.TMPDIR = runDir;
+}
 
 /**
  * Starts one private MariaDB for the whole run, unless BINLAKE_TEST_MYSQL_URI names an
  * external server (e.g. a MySQL 8 with binlog_format=ROW). Only started when a test needs it.
  */
 export async function setup(project: TestProject): Promise<void> {
+  useRunDirectory();
   const external = process.env.BINLAKE_TEST_MYSQL_URI;
   if (external) {
     const url = new URL(external);
@@ -41,4 +56,6 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await sandbox?.stop();
+  if (runDir && !process.env.BINLAKE_KEEP_TEST_FILES) rmSync(runDir, { recursive: true, force: true });
+  else if (runDir) console.log(`binlake: test files kept in ${runDir}`);
 }
