@@ -166,7 +166,7 @@ export function encodeMysqlGtidSet(text: string): Buffer {
       remedy: 'follow each tag with its intervals, e.g. uuid:mytag:1-5',
     });
   }
-  const sets = entries.filter((e) => e.intervals.length > 0);
+  const sets = mergeGtidEntries(entries.filter((e) => e.intervals.length > 0));
   const tagged = sets.some((e) => e.tag !== '');
   const parts: Buffer[] = [];
   const header = Buffer.alloc(8);
@@ -190,6 +190,34 @@ export function encodeMysqlGtidSet(text: string): Buffer {
     parts.push(intervals);
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * One entry per uuid and tag, in the order first written, each with its intervals sorted and
+ * overlapping or touching ones joined: the server reads a set's intervals in ascending order
+ * only (`1-5:3-9:11` is sent as [1,10), [11,12)).
+ */
+function mergeGtidEntries<T extends { uuid: Buffer; tag: string; intervals: [bigint, bigint][] }>(
+  entries: T[],
+): T[] {
+  const byKey = new Map<string, T>();
+  for (const entry of entries) {
+    const key = `${entry.uuid.toString('hex')}:${entry.tag}`;
+    const seen = byKey.get(key);
+    if (seen) seen.intervals.push(...entry.intervals);
+    else byKey.set(key, { ...entry, intervals: [...entry.intervals] });
+  }
+  for (const entry of byKey.values()) {
+    const sorted = entry.intervals.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const merged: [bigint, bigint][] = [];
+    for (const [start, end] of sorted) {
+      const last = merged[merged.length - 1];
+      if (last && start <= last[1]) last[1] = end > last[1] ? end : last[1];
+      else merged.push([start, end]);
+    }
+    entry.intervals = merged;
+  }
+  return [...byKey.values()];
 }
 
 /** A MariaDB GTID position: comma-separated `domain-server-sequence` triples (or empty). */

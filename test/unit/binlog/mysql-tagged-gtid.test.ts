@@ -259,6 +259,12 @@ describe('tagged GTID sets for COM_BINLOG_DUMP_GTID', () => {
       expect(decoded.gtidSet).toBe(set);
       expect(decoded.tagged).toBe(set.includes('_') || set.includes('mytag'));
     }
+    // unordered, overlapping and repeated parts are sent as the server reads sets: sorted, joined
+    const messy = decodeOne(
+      EventType.PREVIOUS_GTIDS,
+      encodeMysqlGtidSet(`${text}:11:3-9:1-5:mytag:4, ${text}:12-20:mytag:1-3`),
+    ) as PreviousGtidsEvent;
+    expect(messy.gtidSet).toBe(`${text}:1-9:11-20:mytag:1-4`);
     expect(() => encodeMysqlGtidSet(`${text}:mytag`)).toThrow(/has no intervals/);
     expect(() => encodeMysqlGtidSet(`${text}:1-2:bad-tag`)).toThrow(/neither a GTID interval/);
     // GNOs end at 2^63 - 2 (MySQL's GNO_END - 1): larger is a config error, not a RangeError
