@@ -212,8 +212,8 @@ function mergeGtidEntries<T extends { uuid: Buffer; tag: string; intervals: [big
     const merged: [bigint, bigint][] = [];
     for (const [start, end] of sorted) {
       const last = merged[merged.length - 1];
-      if (last && start <= last[1]) last[1] = end > last[1] ? end : last[1];
-      else merged.push([start, end]);
+      if (!last || start > last[1]) merged.push([start, end]);
+      else if (end > last[1]) last[1] = end; // bigint: no Math.max
     }
     entry.intervals = merged;
   }
