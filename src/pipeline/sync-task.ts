@@ -192,17 +192,15 @@ export class SyncTask {
         }
       });
       const capture = this.runCapture(state);
-      // When the full sync fails, capture must stop too (and vice versa): first error wins.
-      await Promise.all([
-        fullSync.catch((e) => {
-          this.stop();
-          throw e;
-        }),
-        capture.catch((e) => {
-          this.stop();
-          throw e;
-        }),
-      ]);
+      // When the full sync fails, capture stops too (and vice versa), and both are waited for
+      // before the sink closes: capture commits the batch it holds. The first error wins.
+      let failure: { error: unknown } | null = null;
+      const stopOnFailure = (error: unknown) => {
+        failure ??= { error };
+        this.stop();
+      };
+      await Promise.all([fullSync.catch(stopOnFailure), capture.catch(stopOnFailure)]);
+      if (failure) throw (failure as { error: unknown }).error;
       this.setState(this.options.untilCaughtUp && !this.stoppedBySignal() ? 'Finished' : 'Paused');
     } catch (error) {
       this.fail(error, 'Failed');
