@@ -1,13 +1,14 @@
 import { type DuckDBAppender, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_MEMORY_LIMIT } from '../../src/sink/duckdb/duckdb-sink.js';
-import { fail, input, output, seconds } from './common.js';
+import { fail, input, output } from './common.js';
+import { timedAppend } from './timed-append.js';
 
 /**
  * cdc-catchup floor: DuckDB alone appending the `_log` rows a catch-up wrote. The rows are read
  * back from the catch-up's warehouse into arrays first (not timed); then only the appends and
  * the commit into a fresh file with the same table definition are timed, through the same
- * appender calls and with the same DuckDB settings as binlake's sink. No catch-up that writes these rows through DuckDB's
- * appender from JavaScript can finish faster than this.
+ * appender calls and with the same DuckDB settings as binlake's sink. No catch-up that writes
+ * these rows through DuckDB's appender from JavaScript can finish faster than this.
  */
 interface Input {
   warehouse: string;
@@ -51,20 +52,16 @@ async function main(): Promise<void> {
   const duck = await instance.connect();
   await duck.run(String(definition[0]));
   const width = types.length;
-  const started = process.hrtime.bigint();
-  await duck.run('BEGIN TRANSACTION');
-  const appender = await duck.createAppender(table);
-  for (const row of rows) {
-    for (let i = 0; i < width; i++) {
-      const v = row[i];
-      if (v === null) appender.appendNull();
-      else appends[i](appender, v);
+  const s = await timedAppend(duck, table, (appender) => {
+    for (const row of rows) {
+      for (let i = 0; i < width; i++) {
+        const v = row[i];
+        if (v === null) appender.appendNull();
+        else appends[i](appender, v);
+      }
+      appender.endRow();
     }
-    appender.endRow();
-  }
-  appender.closeSync();
-  await duck.run('COMMIT');
-  const s = seconds(started);
+  });
   duck.closeSync();
   instance.closeSync();
   output({ rows: rows.length, seconds: s });

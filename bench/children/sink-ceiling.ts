@@ -6,7 +6,8 @@ import {
   planColumn,
   type SourceColumn,
 } from '../lib/typemap.js';
-import { fail, input, mysqlConnection, output, type ServerInput, seconds } from './common.js';
+import { fail, input, mysqlConnection, output, type ServerInput } from './common.js';
+import { timedAppend } from './timed-append.js';
 
 /**
  * Full-load ceiling (b): DuckDB alone. The rows are read from the source and converted to the
@@ -39,21 +40,17 @@ async function main(): Promise<void> {
   const instance = await DuckDBInstance.create(duckdb);
   const duck = await instance.connect();
   await duck.run(createTableSql(table, plans));
-  const started = process.hrtime.bigint();
-  await duck.run('BEGIN TRANSACTION');
-  const appender = await duck.createAppender(table);
-  let k = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < width; i++, k++) {
-      const v = cells[k];
-      if (v === null) appender.appendNull();
-      else plans[i].append(appender, v);
+  const s = await timedAppend(duck, table, (appender) => {
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < width; i++, k++) {
+        const v = cells[k];
+        if (v === null) appender.appendNull();
+        else plans[i].append(appender, v);
+      }
+      appender.endRow();
     }
-    appender.endRow();
-  }
-  appender.closeSync();
-  await duck.run('COMMIT');
-  const s = seconds(started);
+  });
   duck.closeSync();
   instance.closeSync();
   output({ rows, seconds: s });

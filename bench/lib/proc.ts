@@ -39,7 +39,11 @@ let rssSeq = 0;
 
 /** Starts `node <script> ...args` with the peak-RSS hook preloaded. */
 export function startNode(script: string, args: string[], options: NodeRunOptions = {}): RunningProc {
-  rssDir ??= mkdtempSync(path.join(tmpdir(), 'binlake-bench-rss-'));
+  if (rssDir === null) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'binlake-bench-rss-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    rssDir = dir;
+  }
   const rssFile = path.join(rssDir, `rss-${process.pid}-${rssSeq++}`);
   const stdoutTarget = options.stdout === 'discard' ? openSync('/dev/null', 'w') : 'pipe';
   const started = process.hrtime.bigint();

@@ -82,15 +82,12 @@ export function peekFieldId(r: PacketReader, end: number): number | null {
 }
 
 /**
- * The three header varints of a top-level message. The message is the event body, so the fields
- * are read up to the body's end: the declared size only has to fit in it (MySQL sizes the size
- * field from the fields alone, so for a few sizes it declares one byte less than it writes).
+ * Reads and checks the three header varints of a top-level message. The message is the event
+ * body, so its fields are read up to the body's end: the declared size only has to fit in it
+ * (MySQL sizes the size field from the fields alone, so for a few sizes it declares one byte
+ * less than it writes).
  */
-export function readMessageHeader(
-  r: PacketReader,
-  lastKnownFieldId: number,
-  what: string,
-): { start: number; size: number } {
+export function readMessageHeader(r: PacketReader, lastKnownFieldId: number, what: string): void {
   const start = r.pos;
   const version = readVarUint(r);
   if (version !== 1n) {
@@ -121,5 +118,4 @@ export function readMessageHeader(
       },
     );
   }
-  return { start, size };
 }

@@ -26,7 +26,6 @@ export interface DumpOptions {
   rowsOnly?: boolean;
 }
 
-const ROW_TYPES = new Set<string>(['write_rows', 'update_rows', 'delete_rows']);
 const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 
@@ -111,7 +110,7 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
 }
 
 function printRows(event: BinlogEvent, out: LineWriter): void {
-  if (ROW_TYPES.has(event.type)) {
+  if (event instanceof RowsEventBase) {
     out.event(event);
   } else if (event.type === 'transaction_payload') {
     for (const inner of event.events) printRows(inner, out);

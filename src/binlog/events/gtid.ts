@@ -27,11 +27,33 @@ function uuidText(bytes: Buffer): string {
  * [transaction_length(packed)] [immediate_server_version(4, top bit: original follows) original(4)].
  * Each optional group is present when bytes remain (older servers write fewer).
  */
+/** What a GTID event says, whichever of its two layouts (33/34 or 42) carried it. */
+export interface MysqlGtidFields {
+  anonymous: boolean;
+  /** Bit 0: the transaction may contain statement-based changes (`FLAG_MAY_HAVE_SBR`; 5.6's commit flag). */
+  flags: number;
+  sid: string;
+  gno: bigint;
+  /** The GTID's tag (MySQL 8.3+ GTID_TAGGED_LOG_EVENT), or null for an untagged GTID. */
+  tag: string | null;
+  lastCommitted: bigint | null;
+  sequenceNumber: bigint | null;
+  /** Microseconds since the epoch. */
+  immediateCommitTimestamp: bigint | null;
+  originalCommitTimestamp: bigint | null;
+  transactionLength: bigint | null;
+  immediateServerVersion: number | null;
+  originalServerVersion: number | null;
+  /** MySQL group replication's commit ticket (tagged events only; 0 when unset). */
+  commitGroupTicket: bigint | null;
+}
+
 export class MysqlGtidEvent extends BaseEvent {
   declare readonly type: 'gtid' | 'anonymous_gtid';
   declare readonly flags: number;
   declare readonly sid: string;
   declare readonly gno: bigint;
+  declare readonly tag: string | null;
   declare readonly lastCommitted: bigint | null;
   declare readonly sequenceNumber: bigint | null;
   declare readonly immediateCommitTimestamp: bigint | null;
@@ -39,44 +61,12 @@ export class MysqlGtidEvent extends BaseEvent {
   declare readonly transactionLength: bigint | null;
   declare readonly immediateServerVersion: number | null;
   declare readonly originalServerVersion: number | null;
-  /** The GTID's tag (MySQL 8.3+ GTID_TAGGED_LOG_EVENT), or null for an untagged GTID. */
-  declare readonly tag: string | null;
-  /** MySQL group replication's commit ticket (tagged events only; 0 when unset). */
   declare readonly commitGroupTicket: bigint | null;
 
-  constructor(
-    header: MysqlGtidEvent['header'],
-    file: string,
-    position: number,
-    anonymous: boolean,
-    /** Bit 0: the transaction may commit in parallel with the previous one ("commit flag"). */
-    flags: number,
-    sid: string,
-    gno: bigint,
-    lastCommitted: bigint | null,
-    sequenceNumber: bigint | null,
-    /** Microseconds since the epoch. */
-    immediateCommitTimestamp: bigint | null,
-    originalCommitTimestamp: bigint | null,
-    transactionLength: bigint | null,
-    immediateServerVersion: number | null,
-    originalServerVersion: number | null,
-    tag: string | null = null,
-    commitGroupTicket: bigint | null = null,
-  ) {
+  constructor(header: MysqlGtidEvent['header'], file: string, position: number, fields: MysqlGtidFields) {
     super(header, file, position);
-    this.flags = flags;
-    this.sid = sid;
-    this.gno = gno;
-    this.lastCommitted = lastCommitted;
-    this.sequenceNumber = sequenceNumber;
-    this.immediateCommitTimestamp = immediateCommitTimestamp;
-    this.originalCommitTimestamp = originalCommitTimestamp;
-    this.transactionLength = transactionLength;
-    this.immediateServerVersion = immediateServerVersion;
-    this.originalServerVersion = originalServerVersion;
-    this.tag = tag;
-    this.commitGroupTicket = commitGroupTicket;
+    const { anonymous, ...rest } = fields;
+    Object.assign(this, rest);
     this.type = anonymous ? 'anonymous_gtid' : 'gtid';
   }
 
@@ -140,22 +130,21 @@ export const decodeMysqlGtid: BodyDecoder = (r, ctx) => {
       originalVersion = immediateVersion;
     }
   }
-  return new MysqlGtidEvent(
-    ctx.header,
-    ctx.file,
-    ctx.position,
-    ctx.header.typeCode === 34,
+  return new MysqlGtidEvent(ctx.header, ctx.file, ctx.position, {
+    anonymous: ctx.header.typeCode === 34,
     flags,
     sid,
     gno,
+    tag: null,
     lastCommitted,
     sequenceNumber,
-    immediate,
-    original,
+    immediateCommitTimestamp: immediate,
+    originalCommitTimestamp: original,
     transactionLength,
-    immediateVersion,
-    originalVersion,
-  );
+    immediateServerVersion: immediateVersion,
+    originalServerVersion: originalVersion,
+    commitGroupTicket: null,
+  });
 };
 
 /** Field ids of GTID_TAGGED_LOG_EVENT, in order (`Gtid_event::define_fields` in MySQL 8.3+). */
@@ -235,24 +224,21 @@ export const decodeMysqlTaggedGtid: BodyDecoder = (r, ctx) => {
     : immediateVersion;
   const ticket = has(TaggedGtidField.COMMIT_GROUP_TICKET) ? readVarUint(r) : 0n;
   r.pos = end; // fields a newer server added
-  return new MysqlGtidEvent(
-    ctx.header,
-    ctx.file,
-    ctx.position,
-    false,
+  return new MysqlGtidEvent(ctx.header, ctx.file, ctx.position, {
+    anonymous: false,
     flags,
     sid,
     gno,
+    tag: tag === '' ? null : tag,
     lastCommitted,
     sequenceNumber,
-    immediate,
-    original,
+    immediateCommitTimestamp: immediate,
+    originalCommitTimestamp: original,
     transactionLength,
-    immediateVersion,
-    originalVersion,
-    tag === '' ? null : tag,
-    ticket,
-  );
+    immediateServerVersion: immediateVersion,
+    originalServerVersion: originalVersion,
+    commitGroupTicket: ticket,
+  });
 };
 
 export interface GtidInterval {

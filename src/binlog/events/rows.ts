@@ -141,20 +141,9 @@ export abstract class RowsEventBase extends BaseEvent {
     out.text(']}');
   }
 
-  protected common() {
-    return {
-      database: this.table.database,
-      table: this.table.table,
-      tableId: this.tableId,
-      columnCount: this.columnCount,
-      columns: this.columnNames,
-      flags: this.flags,
-      version: this.version,
-      compressed: this.compressed || undefined,
-      partial: this.partial,
-      presentColumns: this.presentColumns ?? undefined,
-      extraData: this.extraData.length > 0 ? this.extraData : undefined,
-    };
+  /** Not used: `dump()` and `toJson()` are overridden, the JSON text being the one source. */
+  protected body(): Record<string, unknown> {
+    return {};
   }
 }
 
@@ -164,9 +153,6 @@ abstract class SingleImageRowsEvent extends RowsEventBase {
   declare rows: Row[];
   get partial(): boolean {
     return this.presentColumns !== null;
-  }
-  protected body() {
-    return { ...this.common(), rows: this.rows };
   }
 }
 
@@ -196,9 +182,6 @@ export class UpdateRowsEvent extends RowsEventBase {
   declare presentColumnsAfter: readonly number[] | null;
   get partial(): boolean {
     return this.presentColumns !== null || this.presentColumnsAfter !== null;
-  }
-  protected body() {
-    return { ...this.common(), presentColumnsAfter: this.presentColumnsAfter ?? undefined, rows: this.rows };
   }
 }
 

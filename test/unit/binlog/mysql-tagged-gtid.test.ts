@@ -206,16 +206,17 @@ describe('GTID_TAGGED_LOG_EVENT (42)', () => {
 
 describe('PREVIOUS_GTIDS in the tagged format', () => {
   const uuid = hex('3e11fa4771ca11e19e33c80aa9429562');
-  it('decodes tagged and untagged entries into MySQL text', () => {
-    const tagged = Buffer.concat([
-      hex('01 01 00 00 00 00 00 01'),
+  /** One tagged-format entry: uuid, tag (varlen length + bytes), interval count, [start, end) pairs. */
+  const entry = (tag: string, ...intervals: [bigint, bigint][]) =>
+    Buffer.concat([
       uuid,
-      hex('0a'),
-      Buffer.from('mytag'),
-      u64(1n),
-      u64(1n),
-      u64(24n),
+      varuint(BigInt(tag.length)),
+      Buffer.from(tag),
+      u64(BigInt(intervals.length)),
+      ...intervals.flatMap(([start, end]) => [u64(start), u64(end)]),
     ]);
+  it('decodes tagged and untagged entries into MySQL text', () => {
+    const tagged = Buffer.concat([hex('01 01 00 00 00 00 00 01'), entry('mytag', [1n, 24n])]);
     const one = decodeOne(EventType.PREVIOUS_GTIDS, tagged) as PreviousGtidsEvent;
     expect(one.tagged).toBe(true);
     expect(one.gtidSet).toBe('3e11fa47-71ca-11e1-9e33-c80aa9429562:mytag:1-23');
@@ -223,19 +224,8 @@ describe('PREVIOUS_GTIDS in the tagged format', () => {
 
     const mixed = Buffer.concat([
       hex('01 02 00 00 00 00 00 01'),
-      uuid,
-      hex('00'),
-      u64(2n),
-      u64(1n),
-      u64(101n),
-      u64(200n),
-      u64(201n),
-      uuid,
-      hex('0a'),
-      Buffer.from('mytag'),
-      u64(1n),
-      u64(1n),
-      u64(24n),
+      entry('', [1n, 101n], [200n, 201n]),
+      entry('mytag', [1n, 24n]),
     ]);
     const two = decodeOne(EventType.PREVIOUS_GTIDS, mixed) as PreviousGtidsEvent;
     expect(two.gtidSet).toBe('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100:200:mytag:1-23');
