@@ -8,7 +8,7 @@ import { BinlakeError, describeError, isBinlakeError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { type TableRef, tableId } from '../core/table-schema.js';
 import type { Row, Value } from '../core/values.js';
-import type { Sink, SinkState, TableState, TargetTable } from '../sink/sink.js';
+import type { BaseLoad, Sink, SinkState, TableState, TargetTable } from '../sink/sink.js';
 import { binlogFileAvailable, currentBinlogEnd, listBinlogFiles } from '../source/binlog-status.js';
 import {
   openSourceConnection,
@@ -33,6 +33,14 @@ import {
   tableStatusFrom,
 } from './task-status.js';
 import { isTransientSourceError } from './transient.js';
+
+/**
+ * Rows per read of the full sync (a piece of a chunk) at most. Small result sets are what mysql2
+ * reads fastest (see read-chunks.ts), and a piece is all the rows JavaScript holds per table.
+ */
+const READ_PIECE_ROWS = 10_000;
+/** A chunk is read in at least this many pieces, so reading overlaps appending within a chunk too. */
+const PIECES_PER_CHUNK = 4;
 
 /**
  * Everything the task needs from the outside, so tests and the CLI wire real parts the same way.
@@ -86,7 +94,8 @@ export class SyncTask {
   private committedSchemas = new Map<string, TableState['schema']>();
   private idle = false;
   /** Ends the capture loop's current wait (set while it waits). */
-  private wakeCapture: (() => void) | null = null;
+  /** Ends capture's current wait: to stop, or to look again at once (the batch bound, caught up). */
+  private wakeCapture: ((why: 'check' | 'stopped') => void) | null = null;
   /** With --until-caught-up: where capture ends, set once the full sync is done. */
   private catchUpTarget: BinlogPosition | null = null;
 
@@ -103,7 +112,7 @@ export class SyncTask {
     if (this.stopping) return;
     this.stopping = true;
     this.stopController.abort();
-    this.wakeCapture?.();
+    this.wakeCapture?.('stopped');
   }
 
   /** Runs `work` on the open sink in the write queue (API merges wait for the batch in flight). */
@@ -189,6 +198,8 @@ export class SyncTask {
         // exact at the end of the run (its consistentFrom is covered by the captured log).
         if (this.options.untilCaughtUp && !this.stopping) {
           this.catchUpTarget = await pool!.withConnection((c) => currentBinlogEnd(c));
+          // An idle capture may already be there: let it look now, not at its next timer.
+          this.wakeCapture?.('check');
         }
       });
       const capture = this.runCapture(state);
@@ -332,29 +343,42 @@ export class SyncTask {
       );
     }
     const progress = { cursor: table.cursor, rowsTotal: null as number | null };
-    // A dropped source connection is retried from the last committed chunk, with backoff, for
-    // up to retry.maxMinutes (DTS's default is 720); anything else fails the task.
-    let failingSince = 0;
-    for (let attempt = 0; ; attempt++) {
-      const copiedBefore = view.rowsCopied;
-      try {
-        await this.copyChunks(pool, table, view, rate, progress);
-        break;
-      } catch (error) {
-        if (view.rowsCopied > copiedBefore) failingSince = 0;
-        failingSince ||= Date.now();
-        const retryable =
-          isTransientSourceError(error) &&
-          table.schema.key.length > 0 &&
-          Date.now() - failingSince < this.config.retry.maxMinutes * 60_000;
-        if (this.stopping || !retryable) throw error;
-        const waitMs = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
-        this.log.warn(
-          { table: table.target, resumeAfter: progress.cursor, waitMs, cause: describeError(error) },
-          'source connection lost during the full sync; retrying from the last committed chunk',
-        );
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+    // Every committed chunk moves the resume point, also one that an ADD COLUMN committed early.
+    const load = await sink.openBaseLoad(table.target, (rows, cursor) => {
+      progress.cursor = cursor;
+      view.rowsCopied += rows;
+      rate.add(rows);
+      this.metrics.rowsCopied.inc({ table: table.target }, rows);
+    });
+    try {
+      // A dropped source connection is retried from the last committed chunk, with backoff, for
+      // up to retry.maxMinutes (DTS's default is 720); anything else fails the task.
+      let failingSince = 0;
+      for (let attempt = 0; ; attempt++) {
+        const copiedBefore = view.rowsCopied;
+        try {
+          await this.copyChunks(pool, table, view, progress, load);
+          break;
+        } catch (error) {
+          // The rows of the chunk being read are read again from its start.
+          await load.discard().catch(() => undefined);
+          if (view.rowsCopied > copiedBefore) failingSince = 0;
+          failingSince ||= Date.now();
+          const retryable =
+            isTransientSourceError(error) &&
+            table.schema.key.length > 0 &&
+            Date.now() - failingSince < this.config.retry.maxMinutes * 60_000;
+          if (this.stopping || !retryable) throw error;
+          const waitMs = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+          this.log.warn(
+            { table: table.target, resumeAfter: progress.cursor, waitMs, cause: describeError(error) },
+            'source connection lost during the full sync; retrying from the last committed chunk',
+          );
+          await new Promise((resolve) => setTimeout(resolve, waitMs));
+        }
       }
+    } finally {
+      await load.close();
     }
     if (this.stopping) return;
     const consistentFrom = Math.floor(Date.now() / 1000) + 1;
@@ -367,13 +391,18 @@ export class SyncTask {
     );
   }
 
-  /** Copies the chunks after `progress.cursor`; `progress` follows every committed chunk. */
+  /**
+   * Copies the rows after `progress.cursor` in chunks of `snapshot.chunkSize` rows, each committed
+   * with its cursor. A chunk is read in smaller pieces (READ_PIECE_ROWS, and about 4 MiB: see
+   * readChunks) that go into the load's open transaction as they arrive, so a chunk can be a whole
+   * DuckDB row group while memory holds about two pieces.
+   */
   private async copyChunks(
     pool: SourcePool,
     table: TableState,
     view: TableStatus,
-    rate: RateMeter,
     progress: { cursor: Row | null; rowsTotal: number | null },
+    load: BaseLoad,
   ): Promise<void> {
     const sink = this.sink!;
     progress.rowsTotal ??= await pool.withConnection((c) => estimateRows(c, table.source));
@@ -389,23 +418,24 @@ export class SyncTask {
       allowNoKey: true,
       schema: readSchema,
     };
-    const chunks = readChunks(pool, resolved, {
-      chunkSize: this.config.snapshot.chunkSize,
+    const chunkSize = this.config.snapshot.chunkSize;
+    const pieces = readChunks(pool, resolved, {
+      chunkSize: Math.min(Math.ceil(chunkSize / PIECES_PER_CHUNK), READ_PIECE_ROWS),
+      boundaryRows: chunkSize,
       cursor: progress.cursor,
       maxRowsPerSecond: this.config.snapshot.maxRowsPerSecond,
       signal: this.stopController.signal,
     });
-    for await (const chunk of prefetch(chunks, 1)) {
+    for await (const piece of prefetch(pieces, 1)) {
+      // In the writer's turn: an ADD COLUMN committed before it pads the rows (padRows).
       await this.writer.run(async () => {
-        const rows = this.padRows(table.target, readSchema, chunk.rows);
-        await sink.appendBaseChunk(table.target, rows, { cursor: chunk.cursor, rowsTotal });
+        const rows = this.padRows(table.target, readSchema, piece.rows);
+        await load.append(rows, { cursor: piece.cursor, rowsTotal });
       });
-      progress.cursor = chunk.cursor;
-      view.rowsCopied += chunk.rows.length;
-      rate.add(chunk.rows.length);
-      this.metrics.rowsCopied.inc({ table: table.target }, chunk.rows.length);
+      if (piece.atBoundary || this.stopping) await load.commit();
       if (this.stopping) return;
     }
+    await load.commit();
   }
 
   /** Rows read with `readSchema`, reshaped to the schema the sink has committed (by column name). */
@@ -556,7 +586,7 @@ export class SyncTask {
         // A failed commit stays in flight for settle() to rethrow; the loop stops at once.
         () => {
           commitFailed = true;
-          this.wakeCapture?.();
+          this.wakeCapture?.('stopped');
         },
       );
     };
@@ -589,16 +619,16 @@ export class SyncTask {
       while (!this.stopping && !commitFailed) {
         const waitMs = pendingSince ? Math.max(0, pendingSince + maxMillis - Date.now()) : maxMillis;
         let timer: NodeJS.Timeout | undefined;
-        const wake = new Promise<'timeout' | 'stopped'>((resolve) => {
-          timer = setTimeout(resolve, waitMs, 'timeout');
-          this.wakeCapture = () => resolve('stopped');
+        const wake = new Promise<'check' | 'stopped'>((resolve) => {
+          timer = setTimeout(resolve, waitMs, 'check');
+          this.wakeCapture = resolve;
         });
         next ??= iterator.next();
         const result = await Promise.race([next, wake]);
         clearTimeout(timer);
         this.wakeCapture = null;
         if (result === 'stopped') break;
-        if (result === 'timeout') {
+        if (result === 'check') {
           await submit();
           if (caughtUp()) break;
           continue;

@@ -8,11 +8,33 @@ import type { Row } from '../core/values.js';
  * implements it for one DuckDB file; the pipeline drives it and never sees SQL.
  *
  * Exactly-once rests on two promises every implementation keeps:
- * - `appendBaseChunk` stores a chunk's rows and the table's keyset cursor in one transaction, so a
- *   restarted full sync continues after the last stored chunk and never copies a row twice;
+ * - `appendBaseChunk` (and a `BaseLoad`'s `commit`) stores a chunk's rows and the table's keyset
+ *   cursor in one transaction, so a restarted full sync continues after the last stored chunk and
+ *   never copies a row twice;
  * - `commitBatch` stores a batch's `_log` rows, its ADD COLUMNs and the checkpoint after it in one
  *   transaction, so a restart resumes exactly after the last committed source transaction.
  */
+
+/** See `Sink.openBaseLoad`. Calls on one load run one at a time, in call order. */
+export interface BaseLoad {
+  /**
+   * Appends `rows` (in the table's current schema order) to the open chunk, `cursor` being the key
+   * of its last row; nothing is stored until `commit`.
+   */
+  append(rows: Row[], progress: { cursor: Row | null; rowsTotal?: number | null }): Promise<void>;
+  /** Rows appended since the last commit. */
+  readonly pendingRows: number;
+  /**
+   * ONE transaction: the rows appended since the last commit, the cursor after them,
+   * rowsCopied (+= their count), rowsTotal (when given) and phase `full`. Nothing to do when
+   * nothing is pending.
+   */
+  commit(): Promise<void>;
+  /** Forgets the rows appended since the last commit (the table's state stays as committed). */
+  discard(): Promise<void>;
+  /** Discards what is pending and releases the load. */
+  close(): Promise<void>;
+}
 
 /** One table to create and fill: `${target}_base` and `${target}_log`. */
 export interface TargetTable {
@@ -76,6 +98,15 @@ export interface Sink {
     rows: Row[],
     progress: { cursor: Row | null; rowsTotal?: number | null },
   ): Promise<void>;
+  /**
+   * The full sync of one table, written chunk by chunk while it is read: rows are appended into
+   * one open transaction as they arrive and `commit` stores them with the cursor after them. A
+   * chunk can then be as large as a storage row group without being held in memory. Loads of
+   * different tables and change batches may run at the same time; a batch with an ADD COLUMN
+   * first commits every load's open chunk. `onCommit` hears of every committed chunk (its rows and
+   * the cursor after them), whoever committed it.
+   */
+  openBaseLoad(target: string, onCommit?: (rows: number, cursor: Row | null) => void): Promise<BaseLoad>;
   /** Marks the table's full sync done: phase `incremental`, `consistentFrom` (see TableState). */
   finishFullSync(target: string, consistentFrom: number): Promise<void>;
   /**

@@ -25,7 +25,7 @@ import {
   partitionValue,
 } from '../log-columns.js';
 import { decodeRow, encodeRow } from '../row-json.js';
-import type { Sink, SinkState, TablePhase, TableState, TargetTable } from '../sink.js';
+import type { BaseLoad, Sink, SinkState, TablePhase, TableState, TargetTable } from '../sink.js';
 import { quoteIdent } from './sql.js';
 import { type DuckDbStorage, duckDbStorage } from './type-mapping.js';
 import { type CellWriter, cellWriter, duckDbType, fromDuckDbValue, toDuckDbValue } from './values.js';
@@ -124,6 +124,10 @@ export class DuckDbSink implements Sink {
   private checkpoint: Checkpoint | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Full-sync loads with connections of their own (openBaseLoad). */
+  private readonly loads = new Set<DuckDbBaseLoad>();
+  /** Set while an operation that loads must not overlap runs (excludingLoads). */
+  private exclusive: Promise<void> | null = null;
 
   private constructor(
     readonly path: string,
@@ -230,8 +234,12 @@ export class DuckDbSink implements Sink {
     }
   }
 
-  private async query(sql: string, values?: DuckDBValue[]): Promise<DuckDBValue[][]> {
-    const reader = await this.connection.runAndReadAll(sql, values);
+  private async query(
+    sql: string,
+    values?: DuckDBValue[],
+    connection = this.connection,
+  ): Promise<DuckDBValue[][]> {
+    const reader = await connection.runAndReadAll(sql, values);
     return reader.getRows();
   }
 
@@ -270,10 +278,10 @@ export class DuckDbSink implements Sink {
     );
   }
 
-  private async writeState(state: TableState): Promise<void> {
+  private async writeState(state: TableState, connection = this.connection): Promise<void> {
     const t = quoteIdent(STATE_TABLES.tables);
-    await this.connection.run(`DELETE FROM ${t} WHERE target = $1`, [state.target]);
-    await this.connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+    await connection.run(`DELETE FROM ${t} WHERE target = $1`, [state.target]);
+    await connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
       state.target,
       state.source.database,
       state.source.table,
@@ -432,13 +440,18 @@ export class DuckDbSink implements Sink {
   }
 
   /** The physical column order of a destination table and how each column is filled. */
-  private async layout(state: TableState, kind: 'base' | 'log'): Promise<PhysicalColumn[]> {
+  private async layout(
+    state: TableState,
+    kind: 'base' | 'log',
+    connection = this.connection,
+  ): Promise<PhysicalColumn[]> {
     const table = `${state.target}_${kind}`;
     const cached = this.layouts.get(table);
     if (cached) return cached;
     const rows = await this.query(
       `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND lower(table_name) = lower($1) ORDER BY column_index`,
       [table],
+      connection,
     );
     const bySource = new Map<string, number>();
     state.schema.columns.forEach((c, i) => {
@@ -479,17 +492,18 @@ export class DuckDbSink implements Sink {
     return layout;
   }
 
-  /** Appends rows through DuckDB's appender inside the open transaction. */
+  /** Appends rows through DuckDB's appender inside the connection's open transaction. */
   private async append(
     state: TableState,
     kind: 'base' | 'log',
     rows: readonly Row[],
     metas: readonly Value[][] | null,
+    connection = this.connection,
   ): Promise<void> {
     if (rows.length === 0) return;
-    const layout = await this.layout(state, kind);
+    const layout = await this.layout(state, kind, connection);
     const width = state.schema.columns.length;
-    const appender: DuckDBAppender = await this.connection.createAppender(`${state.target}_${kind}`);
+    const appender: DuckDBAppender = await connection.createAppender(`${state.target}_${kind}`);
     let r = 0;
     let c = 0;
     // Parallel arrays keep the per-value work to one branch and one call (the hot loop of the full sync).
@@ -556,26 +570,81 @@ export class DuckDbSink implements Sink {
     }
   }
 
-  appendBaseChunk(
-    target: string,
-    rows: Row[],
-    progress: { cursor: Row | null; rowsTotal?: number | null },
-  ): Promise<void> {
+  appendBaseChunk(target: string, rows: Row[], progress: ChunkProgress): Promise<void> {
     return this.serialize(() =>
       this.transaction(async () => {
-        const state = this.stateOf(target);
-        await this.append(state, 'base', rows, null);
-        const next: TableState = {
-          ...state,
-          phase: state.phase === 'incremental' ? 'incremental' : 'full',
-          rowsCopied: state.rowsCopied + rows.length,
-          rowsTotal: progress.rowsTotal === undefined ? state.rowsTotal : progress.rowsTotal,
-          cursor: progress.cursor,
-        };
+        await this.append(this.stateOf(target), 'base', rows, null);
+        const next = this.afterChunk(target, rows.length, progress);
         await this.writeState(next);
         this.states.set(target, next);
       }),
     );
+  }
+
+  /** The table's state once a chunk of `rows` rows ending at `progress.cursor` is stored. */
+  private afterChunk(target: string, rows: number, progress: ChunkProgress): TableState {
+    const state = this.stateOf(target);
+    return {
+      ...state,
+      phase: state.phase === 'incremental' ? 'incremental' : 'full',
+      rowsCopied: state.rowsCopied + rows,
+      rowsTotal: progress.rowsTotal === undefined ? state.rowsTotal : progress.rowsTotal,
+      cursor: progress.cursor,
+    };
+  }
+
+  openBaseLoad(target: string, onCommit?: (rows: number, cursor: Row | null) => void): Promise<BaseLoad> {
+    return this.serialize(async () => {
+      this.stateOf(target);
+      const connection = await this.instance.connect();
+      const load = new DuckDbBaseLoad(target, connection, this.loadPort, onCommit);
+      this.loads.add(load);
+      return load;
+    });
+  }
+
+  /** What a load needs of the sink: its table's layout and state, on the load's own connection. */
+  private readonly loadPort: LoadPort = {
+    append: (connection, target, rows) => this.append(this.stateOf(target), 'base', rows, null, connection),
+    commit: async (connection, target, rows, progress) => {
+      const next = this.afterChunk(target, rows, progress);
+      try {
+        await this.writeState(next, connection);
+        await connection.run('COMMIT');
+      } catch (error) {
+        throw new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
+          remedy:
+            'nothing of this chunk was stored; check free disk space and the message, then restart the sync',
+          cause: error,
+        });
+      }
+      this.states.set(target, next);
+    },
+    exclusive: () => this.exclusive,
+    forget: (load) => this.loads.delete(load),
+  };
+
+  /**
+   * Serializes `work` (an ALTER of tables that loads append to) with every load's open chunk
+   * committed first. From this call until `work` is done, loads begin no append: their
+   * transactions would conflict with the ALTER.
+   */
+  private excludingLoads<T>(work: () => Promise<T>): Promise<T> {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.exclusive = gate;
+    const run = this.serialize(async () => {
+      for (const load of this.loads) await load.commit();
+      return await work();
+    });
+    const done = () => {
+      if (this.exclusive === gate) this.exclusive = null;
+      release();
+    };
+    run.then(done, done);
+    return run;
   }
 
   finishFullSync(target: string, consistentFrom: number): Promise<void> {
@@ -593,76 +662,81 @@ export class DuckDbSink implements Sink {
   }
 
   commitBatch(batch: ChangeBatch): Promise<void> {
-    return this.serialize(() =>
-      this.transaction(async () => {
-        let changes = 0n;
-        for (const txn of batch.transactions) changes += BigInt(txn.changes.length);
-        if (batch.firstRecordId + changes !== batch.checkpoint.nextRecordId) {
-          throw new BinlakeError(
-            'BLK_D4005',
-            `batch numbers records ${batch.firstRecordId}… for ${changes} changes but its checkpoint says the next is ${batch.checkpoint.nextRecordId}`,
-            { remedy: 'this is a bug in change capture; nothing was stored' },
-          );
-        }
-        if (this.checkpoint !== null && batch.firstRecordId < this.checkpoint.nextRecordId) {
-          throw new BinlakeError(
-            'BLK_D4005',
-            `batch starts at record_id ${batch.firstRecordId} but ${this.checkpoint.nextRecordId} is the next one stored; it would repeat records`,
-            { remedy: 'resume from the stored checkpoint (binlake sync does)' },
-          );
-        }
-        const bySource = new Map<string, TableState>();
-        for (const s of this.states.values()) bySource.set(tableId(s.source), { ...s });
-        const pending = new Map<TableState, { rows: Row[]; metas: Value[][] }>();
-        const changed = new Set<TableState>();
-        const fills: BackFill[] = [];
-        const flush = async (state: TableState) => {
-          const p = pending.get(state);
-          if (!p) return;
-          pending.delete(state);
-          await this.append(state, 'log', p.rows, p.metas);
-        };
-        let recordId = batch.firstRecordId;
-        for (const txn of batch.transactions) {
-          const parts = this.partitions.map((p) => partitionValue(p, txn.timestamp));
-          const ts = BigInt(txn.timestamp);
-          for (const change of txn.changes) {
-            const state = this.stateBySource(change.table, bySource);
-            if (!state) {
-              throw new BinlakeError(
-                'BLK_D4005',
-                `change for ${tableId(change.table)}, which is not a synced table`,
-                {
-                  remedy: 'this is a bug in change capture; nothing was stored',
-                },
-              );
-            }
-            let p = pending.get(state);
-            if (!p) {
-              p = { rows: [], metas: [] };
-              pending.set(state, p);
-            }
-            pushChange(p, change, recordId, ts, parts);
-            recordId++;
+    const altersTables = batch.transactions.some((t) => t.schemaChanges.some((c) => c.kind === 'add-column'));
+    return altersTables
+      ? this.excludingLoads(() => this.commitBatchNow(batch))
+      : this.serialize(() => this.commitBatchNow(batch));
+  }
+
+  private commitBatchNow(batch: ChangeBatch): Promise<void> {
+    return this.transaction(async () => {
+      let changes = 0n;
+      for (const txn of batch.transactions) changes += BigInt(txn.changes.length);
+      if (batch.firstRecordId + changes !== batch.checkpoint.nextRecordId) {
+        throw new BinlakeError(
+          'BLK_D4005',
+          `batch numbers records ${batch.firstRecordId}… for ${changes} changes but its checkpoint says the next is ${batch.checkpoint.nextRecordId}`,
+          { remedy: 'this is a bug in change capture; nothing was stored' },
+        );
+      }
+      if (this.checkpoint !== null && batch.firstRecordId < this.checkpoint.nextRecordId) {
+        throw new BinlakeError(
+          'BLK_D4005',
+          `batch starts at record_id ${batch.firstRecordId} but ${this.checkpoint.nextRecordId} is the next one stored; it would repeat records`,
+          { remedy: 'resume from the stored checkpoint (binlake sync does)' },
+        );
+      }
+      const bySource = new Map<string, TableState>();
+      for (const s of this.states.values()) bySource.set(tableId(s.source), { ...s });
+      const pending = new Map<TableState, { rows: Row[]; metas: Value[][] }>();
+      const changed = new Set<TableState>();
+      const fills: BackFill[] = [];
+      const flush = async (state: TableState) => {
+        const p = pending.get(state);
+        if (!p) return;
+        pending.delete(state);
+        await this.append(state, 'log', p.rows, p.metas);
+      };
+      let recordId = batch.firstRecordId;
+      for (const txn of batch.transactions) {
+        const parts = this.partitions.map((p) => partitionValue(p, txn.timestamp));
+        const ts = BigInt(txn.timestamp);
+        for (const change of txn.changes) {
+          const state = this.stateBySource(change.table, bySource);
+          if (!state) {
+            throw new BinlakeError(
+              'BLK_D4005',
+              `change for ${tableId(change.table)}, which is not a synced table`,
+              {
+                remedy: 'this is a bug in change capture; nothing was stored',
+              },
+            );
           }
-          for (const schemaChange of txn.schemaChanges) {
-            if (schemaChange.kind !== 'add-column') continue;
-            const state = this.stateBySource(schemaChange.table, bySource);
-            if (!state) continue;
-            await flush(state);
-            const fill = await this.addColumn(state, schemaChange, recordId);
-            if (fill) fills.push(fill);
-            changed.add(state);
+          let p = pending.get(state);
+          if (!p) {
+            p = { rows: [], metas: [] };
+            pending.set(state, p);
           }
+          pushChange(p, change, recordId, ts, parts);
+          recordId++;
         }
-        for (const state of [...pending.keys()]) await flush(state);
-        for (const fill of fills) await this.backFill(fill);
-        for (const state of changed) await this.writeState(state);
-        await this.writeCheckpoint(batch.checkpoint);
-        for (const state of changed) this.states.set(state.target, state);
-        this.checkpoint = batch.checkpoint;
-      }),
-    );
+        for (const schemaChange of txn.schemaChanges) {
+          if (schemaChange.kind !== 'add-column') continue;
+          const state = this.stateBySource(schemaChange.table, bySource);
+          if (!state) continue;
+          await flush(state);
+          const fill = await this.addColumn(state, schemaChange, recordId);
+          if (fill) fills.push(fill);
+          changed.add(state);
+        }
+      }
+      for (const state of [...pending.keys()]) await flush(state);
+      for (const fill of fills) await this.backFill(fill);
+      for (const state of changed) await this.writeState(state);
+      await this.writeCheckpoint(batch.checkpoint);
+      for (const state of changed) this.states.set(state.target, state);
+      this.checkpoint = batch.checkpoint;
+    });
   }
 
   /**
@@ -909,6 +983,7 @@ export class DuckDbSink implements Sink {
 
   close(): Promise<void> {
     return this.serialize(async () => {
+      for (const load of [...this.loads]) await load.close();
       this.closed = true;
       try {
         this.connection.closeSync();
@@ -917,6 +992,124 @@ export class DuckDbSink implements Sink {
         OPEN_FILES.delete(this.path);
       }
     });
+  }
+}
+
+type ChunkProgress = { cursor: Row | null; rowsTotal?: number | null };
+
+/** What a DuckDbBaseLoad uses of its sink. */
+interface LoadPort {
+  /** Appends rows to the target's `_base` within the connection's open transaction. */
+  append(connection: DuckDBConnection, target: string, rows: Row[]): Promise<void>;
+  /** Stores the state after a chunk of `rows` rows and COMMITs the connection's transaction. */
+  commit(connection: DuckDBConnection, target: string, rows: number, progress: ChunkProgress): Promise<void>;
+  /** While set, no load may begin appending (an ALTER of its table is running). */
+  exclusive(): Promise<void> | null;
+  forget(load: DuckDbBaseLoad): void;
+}
+
+/**
+ * One table's full sync on a DuckDB connection of its own (Sink.openBaseLoad). A transaction is
+ * open from the first append after a commit to the next commit, and DuckDB holds the appended
+ * rows: it writes each full row group compressed to the file as it fills, where a commit of a few
+ * thousand rows would pass every row through the write-ahead log and rewrite it at the next
+ * checkpoint. JavaScript holds none of them.
+ */
+class DuckDbBaseLoad implements BaseLoad {
+  private tail: Promise<unknown> = Promise.resolve();
+  private open = false;
+  private pending = 0;
+  private progress: ChunkProgress | null = null;
+  private closed = false;
+
+  constructor(
+    readonly target: string,
+    private readonly connection: DuckDBConnection,
+    private readonly port: LoadPort,
+    private readonly onCommit?: (rows: number, cursor: Row | null) => void,
+  ) {}
+
+  get pendingRows(): number {
+    return this.pending;
+  }
+
+  append(rows: Row[], progress: ChunkProgress): Promise<void> {
+    // Checked before taking a turn, synchronously: an append queued behind excludingLoads' commit
+    // would open a transaction in the middle of its ALTER.
+    const exclusive = this.port.exclusive();
+    if (exclusive) return exclusive.then(() => this.append(rows, progress));
+    return this.turn(async () => {
+      if (!this.open) {
+        await this.connection.run('BEGIN TRANSACTION');
+        this.open = true;
+      }
+      try {
+        await this.port.append(this.connection, this.target, rows);
+      } catch (error) {
+        await this.rollback();
+        throw error;
+      }
+      this.pending += rows.length;
+      // rowsTotal is given now and then; the last one given holds
+      const rowsTotal = progress.rowsTotal === undefined ? this.progress?.rowsTotal : progress.rowsTotal;
+      this.progress = { cursor: progress.cursor, rowsTotal };
+    });
+  }
+
+  commit(): Promise<void> {
+    return this.turn(async () => {
+      if (!this.open || this.progress === null) return await this.rollback();
+      const rows = this.pending;
+      const cursor = this.progress.cursor;
+      try {
+        await this.port.commit(this.connection, this.target, rows, this.progress);
+      } catch (error) {
+        await this.rollback();
+        throw error;
+      }
+      this.open = false;
+      this.pending = 0;
+      this.progress = null;
+      this.onCommit?.(rows, cursor);
+    });
+  }
+
+  discard(): Promise<void> {
+    return this.turn(() => this.rollback());
+  }
+
+  /** Idempotent: the sink closes its loads when it closes, their owners may close them again. */
+  close(): Promise<void> {
+    return this.turn(async () => {
+      if (this.closed) return;
+      await this.rollback();
+      this.closed = true;
+      this.connection.closeSync();
+      this.port.forget(this);
+    }, true);
+  }
+
+  private async rollback(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.pending = 0;
+    this.progress = null;
+    // A failed statement may have aborted the transaction already; DuckDB then discards it.
+    await this.connection.run('ROLLBACK').catch(() => undefined);
+  }
+
+  /** Runs `work` after every earlier call on this load; a closed load refuses unless `closedOk`. */
+  private turn<T>(work: () => Promise<T>, closedOk = false): Promise<T> {
+    const run = this.tail.then(() => {
+      if (this.closed && !closedOk) {
+        throw new BinlakeError('BLK_D4002', `the full-sync load of ${this.target} is closed`, {
+          remedy: 'open a new load (binlake sync does)',
+        });
+      }
+      return work();
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 }
 

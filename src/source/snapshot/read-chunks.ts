@@ -34,6 +34,12 @@ export interface ChunkOptions {
    * progress the caller saves.
    */
   statementRows?: number;
+  /**
+   * Chunks never cross a multiple of this many rows (counted from the first row this call reads),
+   * and the chunk that reaches one says so (`atBoundary`): a caller storing several chunks in one
+   * transaction ends its transactions there. Default: no boundaries.
+   */
+  boundaryRows?: number;
 }
 
 /** Default rows per SELECT; see `ChunkOptions.statementRows`. */
@@ -81,6 +87,8 @@ export interface Chunk {
   rows: Row[];
   /** Key values of the last row of this chunk (resume after it); null for a table without a key. */
   cursor: Row | null;
+  /** The chunk ends at a multiple of `boundaryRows`, or ends the table. */
+  atBoundary: boolean;
 }
 
 /** An SQL literal for a key value, typed so the comparison stays exact (never via DOUBLE). */
@@ -201,10 +209,11 @@ export async function* readChunks(
   const decoder = rowDecoderFor(schema);
   const throttle = new Throttle(options.maxRowsPerSecond);
   const chunkSize = Math.max(1, Math.floor(options.chunkSize));
+  const boundary = new Boundary(options.boundaryRows);
   options.signal?.throwIfAborted();
 
   if (schema.key.length === 0) {
-    yield* readWithoutKey(pool, table, decoder, chunkSize, throttle, options.signal);
+    yield* readWithoutKey(pool, table, decoder, chunkSize, boundary, throttle, options.signal);
     return;
   }
 
@@ -243,15 +252,18 @@ export async function* readChunks(
       }
       if (batch.length === limit && !options.signal?.aborted) {
         // Read-ahead: the next statement runs while this chunk is gathered and the caller
-        // writes the previous one. Its size keeps a chunk at most chunkRows rows.
-        const room = rows.length >= chunkRows ? chunkRows : chunkRows - rows.length;
+        // writes the previous one. Its size keeps a chunk at most chunkRows rows, and within
+        // the next boundary.
+        const full = rows.length >= chunkRows || boundary.reached(rows.length);
+        const room = full ? chunkRows : chunkRows - rows.length;
         ramp = Math.min(statementRows, ramp * 4);
-        pendingLimit = Math.min(ramp, room);
+        pendingLimit = Math.min(ramp, room, boundary.rowsToNext(rows.length));
         pending = fetch(cursor, pendingLimit);
         pending.catch(() => {});
       }
-      if (rows.length > 0 && (rows.length >= chunkRows || !pending)) {
-        const chunk = { rows, cursor };
+      if (rows.length > 0 && (rows.length >= chunkRows || boundary.reached(rows.length) || !pending)) {
+        const chunk = { rows, cursor, atBoundary: boundary.reached(rows.length) || !pending };
+        boundary.passed(rows.length);
         rows = [];
         yield chunk;
         options.signal?.throwIfAborted();
@@ -266,11 +278,29 @@ export async function* readChunks(
   }
 }
 
+/** Where the chunks of one read stand against `boundaryRows` (see ChunkOptions). */
+class Boundary {
+  private yielded = 0;
+  constructor(private readonly every = Number.POSITIVE_INFINITY) {}
+  /** Rows from `gathered` rows past the last yielded chunk to the next boundary (a whole interval when on one). */
+  rowsToNext(gathered: number): number {
+    return this.every - ((this.yielded + gathered) % this.every);
+  }
+  /** `gathered` rows past the last yielded chunk end exactly at a boundary. */
+  reached(gathered: number): boolean {
+    return gathered > 0 && (this.yielded + gathered) % this.every === 0;
+  }
+  passed(rows: number): void {
+    this.yielded += rows;
+  }
+}
+
 async function* readWithoutKey(
   pool: SourcePool,
   table: ResolvedTable,
   decoder: RowDecoder,
   chunkSize: number,
+  boundary: Boundary,
   throttle: Throttle,
   signal?: AbortSignal,
 ): AsyncIterable<Chunk> {
@@ -284,9 +314,11 @@ async function* readWithoutKey(
       const row = decoder.convertRow(raw);
       rows.push(row);
       bytes += approximateBytes(row);
-      if (rows.length >= chunkSize || bytes >= CHUNK_BYTES) {
+      if (rows.length >= chunkSize || bytes >= CHUNK_BYTES || boundary.reached(rows.length)) {
         const n = rows.length;
-        yield { rows, cursor: null };
+        const atBoundary = boundary.reached(n);
+        boundary.passed(n);
+        yield { rows, cursor: null, atBoundary };
         rows = [];
         bytes = 0;
         signal?.throwIfAborted();
@@ -294,7 +326,7 @@ async function* readWithoutKey(
         signal?.throwIfAborted();
       }
     }
-    if (rows.length > 0) yield { rows, cursor: null };
+    if (rows.length > 0) yield { rows, cursor: null, atBoundary: true };
   } finally {
     pool.release(conn);
   }

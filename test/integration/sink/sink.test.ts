@@ -211,6 +211,81 @@ describe('DuckDbSink', () => {
     ]);
   });
 
+  it('a base load stores its pieces with the cursor only at commit, beside concurrent change batches', async () => {
+    const commits: [number, unknown][] = [];
+    const load = await sink.openBaseLoad('orders', (rows, cursor) => commits.push([rows, cursor]));
+    await load.append([[1, 'a', 1n]], { cursor: [1], rowsTotal: 4 });
+    await load.append([[2, 'b', 2n]], { cursor: [2] });
+    expect(load.pendingRows).toBe(2);
+    // A change batch commits on the sink's own connection while the load's chunk is open.
+    await sink.commitBatch(batch(1n, [txn(100, [{ op: 'I', table: ref, after: [9, 'z', 9n] }])]));
+    expect(await sink.readRows('orders')).toEqual([]);
+    expect((await sink.readState()).tables[0]).toMatchObject({
+      rowsCopied: 0,
+      cursor: null,
+      phase: 'pending',
+    });
+    await load.commit();
+    expect(load.pendingRows).toBe(0);
+    expect(commits).toEqual([[2, [2]]]);
+    expect((await sink.readState()).tables[0]).toMatchObject({
+      rowsCopied: 2,
+      rowsTotal: 4,
+      cursor: [2],
+      phase: 'full',
+    });
+    // discard forgets the open chunk; a failed append rolls it back too; the load goes on
+    await load.append([[3, 'c', 3n]], { cursor: [3] });
+    await load.discard();
+    await load.append([[3, 'c', 3n]], { cursor: [3] });
+    await rejects(load.append([[4, 'd', 'not a bigint']], { cursor: [4] }), 'BLK_D4007');
+    expect(load.pendingRows).toBe(0);
+    await load.append([[4, 'd', 4n]], { cursor: [4] });
+    await load.commit();
+    await load.commit(); // nothing pending: nothing to do
+    expect(commits).toEqual([
+      [2, [2]],
+      [1, [4]],
+    ]);
+    // rows appended but never committed are gone when the sink closes (as after a crash)
+    await load.append([[5, 'e', 5n]], { cursor: [5] });
+    await sink.close();
+    await load.close(); // closed with the sink already: nothing to do
+    sink = await DuckDbSink.create({ path: tmp.file() });
+    expect(await sink.readRows('orders')).toEqual([
+      [1, 'a', 1n],
+      [2, 'b', 2n],
+      [4, 'd', 4n],
+    ]);
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 3, cursor: [4] });
+    await rejects(sink.openBaseLoad('nope'), 'BLK_D4005');
+  });
+
+  it('an ADD COLUMN batch commits the open chunk of a load first; its later pieces have the column', async () => {
+    const commits: [number, unknown][] = [];
+    const load = await sink.openBaseLoad('orders', (rows, cursor) => commits.push([rows, cursor]));
+    await load.append([[1, 'a', 1n]], { cursor: [1] });
+    const s1: TableSchema = { ...ORDERS, columns: [...ORDERS.columns, col('note', 'varchar')] };
+    const altering = sink.commitBatch(batch(1n, [txn(100, [], [addColumn(s1, 3, 'n/a')])]));
+    // Asked while the ALTER runs: waits for it, then appends in the new shape.
+    const appended = load.append([[2, 'b', 2n, 'x']], { cursor: [2] });
+    await altering;
+    await appended;
+    expect(commits).toEqual([[1, [1]]]);
+    await load.commit();
+    expect(commits).toEqual([
+      [1, [1]],
+      [1, [2]],
+    ]);
+    expect(await sink.readRows('orders')).toEqual([
+      [1, 'a', 1n, 'n/a'],
+      [2, 'b', 2n, 'x'],
+    ]);
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 2, cursor: [2], schema: s1 });
+    await load.close();
+    await rejects(load.append([[3, 'c', 3n, null]], { cursor: [3] }), 'BLK_D4002');
+  });
+
   it('a batch that fails mid-way stores no log row, no ADD COLUMN and keeps the old checkpoint', async () => {
     await sink.commitBatch(batch(1n, [txn(100, [{ op: 'I', table: ref, after: [1, 'a', 1n] }])], 50));
     const added = col('note', 'varchar', { length: 10 });

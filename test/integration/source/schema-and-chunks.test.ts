@@ -214,6 +214,34 @@ describe('schema reader and chunked snapshot', () => {
     }
     expect(gathered).toEqual(all);
     expect(sizes).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 4]);
+
+    // With boundaries every 16 rows: no chunk crosses one, the chunk reaching one (or the end)
+    // says so, and the rows are the same.
+    const bounded: Row[] = [];
+    const marks: [number, boolean][] = [];
+    for await (const chunk of readChunks(pool, table, {
+      chunkSize: 7,
+      statementRows: 3,
+      boundaryRows: 16,
+      cursor: null,
+    })) {
+      bounded.push(...chunk.rows);
+      marks.push([chunk.rows.length, chunk.atBoundary]);
+    }
+    expect(bounded).toEqual(all);
+    expect(marks).toEqual([
+      [7, false],
+      [7, false],
+      [2, true],
+      [7, false],
+      [7, false],
+      [2, true],
+      [7, false],
+      [7, false],
+      [2, true],
+      [7, false],
+      [5, true],
+    ]);
   });
 
   it('several tables read at once on one pool, and a stopped reader gives its connection back', async () => {
@@ -255,6 +283,16 @@ describe('schema reader and chunked snapshot', () => {
     for await (const chunk of readChunks(pool, table, { chunkSize: 10, cursor: null })) chunks.push(chunk);
     expect(chunks.map((c) => c.rows.length)).toEqual([10, 10, 5]);
     expect(chunks.every((c) => c.cursor === null)).toBe(true);
+    const bounded = [];
+    for await (const chunk of readChunks(pool, table, { chunkSize: 10, boundaryRows: 12, cursor: null }))
+      bounded.push([chunk.rows.length, chunk.atBoundary]);
+    expect(bounded).toEqual([
+      [10, false],
+      [2, true],
+      [10, false],
+      [2, true],
+      [1, true],
+    ]);
     const rows = chunks.flatMap((c) => c.rows);
     expect(new Set(rows.map((r) => r[1])).size).toBe(25);
     expect(rows.find((r) => r[1] === 'x0')?.[2]).toBeInstanceOf(Uint8Array);
