@@ -30,35 +30,41 @@ export interface SchemaTrackerOptions {
   onIgnored?: (change: SchemaChange) => void;
 }
 
-const key = (database: string, table: string) => `${database}\u0000${table}`;
-
 /**
  * The schema of every synced table as of the binlog position capture has reached. The decoder
  * asks it for the schema of each TABLE_MAP (`schemaFor`); DDL events update it in binlog order.
  */
 export class SchemaTracker {
-  private readonly tables = new Map<string, TrackedTable>();
+  /** database → table → tracked table: looked up for every TABLE_MAP and rows event, so no key string is built. */
+  private readonly tables = new Map<string, Map<string, TrackedTable>>();
 
   constructor(
     tables: TrackedTable[],
     private readonly options: SchemaTrackerOptions,
   ) {
-    for (const t of tables) this.tables.set(key(t.source.database, t.source.table), t);
+    for (const t of tables) {
+      let byName = this.tables.get(t.source.database);
+      if (!byName) {
+        byName = new Map();
+        this.tables.set(t.source.database, byName);
+      }
+      byName.set(t.source.table, t);
+    }
   }
 
   isSynced(ref: TableRef): boolean {
-    return this.tables.has(key(ref.database, ref.table));
+    return this.tables.get(ref.database)?.has(ref.table) ?? false;
   }
 
   get(ref: TableRef): TrackedTable | undefined {
-    return this.tables.get(key(ref.database, ref.table));
+    return this.tables.get(ref.database)?.get(ref.table);
   }
 
   schemaFor = (database: string, table: string): TableSchema | undefined =>
-    this.tables.get(key(database, table))?.schema;
+    this.tables.get(database)?.get(table)?.schema;
 
   all(): TrackedTable[] {
-    return [...this.tables.values()];
+    return [...this.tables.values()].flatMap((byName) => [...byName.values()]);
   }
 
   /** Applies one DDL statement found in the binlog; returns what the warehouse must record. */

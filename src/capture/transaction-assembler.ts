@@ -20,7 +20,16 @@ export interface AssemblerHooks {
 }
 
 export type AssemblerOutput =
-  | { kind: 'transaction'; transaction: SourceTransaction; bytes: number }
+  | {
+      kind: 'transaction';
+      transaction: SourceTransaction;
+      bytes: number;
+      /**
+       * For a DDL: the restart point just before it (position and GTID state), where what came
+       * before can be committed while the DDL is applied on its own. Null for row transactions.
+       */
+      before: { position: BinlogPosition; gtid: string | null } | null;
+    }
   | { kind: 'progress'; position: BinlogPosition; gtid: string | null };
 
 export class TransactionAssembler {
@@ -80,6 +89,7 @@ export class TransactionAssembler {
     return {
       kind: 'transaction',
       bytes: open.bytes + event.size,
+      before: null,
       transaction: {
         // The commit event's time: the moment the changes became visible on the source.
         timestamp: Math.max(open.timestamp, event.timestamp),
@@ -195,11 +205,13 @@ export class TransactionAssembler {
     this.pendingGtid = null;
     const schemaChanges = await this.hooks.onDdl(event.sql, event.database, event.timestamp);
     this.open = null;
+    const before = { position: this.position, gtid: this.gtid };
     this.advance(event);
     if (gtid) this.rememberGtid(gtid);
     return {
       kind: 'transaction',
       bytes: event.size,
+      before,
       transaction: { timestamp: event.timestamp, changes: [], schemaChanges, end: this.position, gtid },
     };
   }

@@ -42,6 +42,27 @@ const READ_PIECE_ROWS = 10_000;
 /** A chunk is read in at least this many pieces, so reading overlaps appending within a chunk too. */
 const PIECES_PER_CHUNK = 4;
 
+/** Changes of a batch per source table object and operation (capture shares one TableRef per table). */
+type BatchCounts = Map<TableRef, { I: number; U: number; D: number }>;
+
+/**
+ * Adds the changes of `transactions` to `counts`. It runs over every change, so it does no
+ * string work: the metrics are updated once per table and operation when the batch commits.
+ */
+function countChanges(transactions: SourceTransaction[], counts: BatchCounts): BatchCounts {
+  for (const t of transactions) {
+    for (const change of t.changes) {
+      let c = counts.get(change.table);
+      if (c === undefined) {
+        c = { I: 0, U: 0, D: 0 };
+        counts.set(change.table, c);
+      }
+      c[change.op]++;
+    }
+  }
+  return counts;
+}
+
 /**
  * Everything the task needs from the outside, so tests and the CLI wire real parts the same way.
  * `openSink`, `openBinlog` and `precheck` come from sink/, protocol/+binlog/ and source/precheck.
@@ -404,7 +425,6 @@ export class SyncTask {
     progress: { cursor: Row | null; rowsTotal: number | null },
     load: BaseLoad,
   ): Promise<void> {
-    const sink = this.sink!;
     progress.rowsTotal ??= await pool.withConnection((c) => estimateRows(c, table.source));
     const rowsTotal = progress.rowsTotal;
     view.rowsTotal = rowsTotal;
@@ -469,28 +489,15 @@ export class SyncTask {
 
   /** Metrics, table views and status after a batch committed. */
   private batchCommitted(
-    transactions: SourceTransaction[],
+    counted: BatchCounts,
     checkpoint: Checkpoint,
     targetOf: Map<string, string>,
     started: number,
   ): void {
     this.metrics.batchCommitSeconds.observe((performance.now() - started) / 1000);
-    // Counted per source table object (shared by its changes), then one metrics update per table
-    // and operation: the loop runs over every change of the batch, so it does no string work.
-    const counted = new Map<TableRef, { I: number; U: number; D: number }>();
     let changes = 0;
-    for (const t of transactions) {
-      changes += t.changes.length;
-      for (const change of t.changes) {
-        let c = counted.get(change.table);
-        if (c === undefined) {
-          c = { I: 0, U: 0, D: 0 };
-          counted.set(change.table, c);
-        }
-        c[change.op]++;
-      }
-    }
     for (const [table, c] of counted) {
+      changes += c.I + c.U + c.D;
       const name = targetOf.get(tableId(table))!;
       const view = this.tableView(name);
       for (const op of ['I', 'U', 'D'] as const) {
@@ -537,47 +544,51 @@ export class SyncTask {
 
     let nextRecordId = checkpoint.nextRecordId;
     let lastTimestamp = checkpoint.lastEventTimestamp;
-    let pending: SourceTransaction[] = [];
+    // The batch being assembled: its transactions are already in the change log (uncommitted);
+    // only their counts stay here.
     let pendingChanges = 0;
     let pendingSince = 0;
+    let pendingCounts: BatchCounts = new Map();
     let submittedPosition: BinlogPosition = { file: checkpoint.file, position: checkpoint.position };
     // Batch N commits while batch N+1 is decoded and assembled: during DuckDB's COMMIT the JS
-    // thread would otherwise wait idle. At most one commit is in flight, so memory stays bounded
-    // by two batches; batches still commit one by one in binlog order (the serial writer), each
-    // atomically with its checkpoint, so a crash anywhere resumes from the last committed one.
+    // thread would otherwise wait idle. At most one commit is in flight; batches commit one by
+    // one in binlog order, each atomically with its checkpoint, so a crash anywhere resumes from
+    // the last committed one.
     let inFlight: Promise<void> | null = null;
     let commitFailed = false;
     let lastSubmitAt = Date.now();
+    const log = await sink.openChangeLog();
 
-    /** Hands the pending transactions to the sink; resolves once the previous batch committed. */
-    const submit = async () => {
-      const position = assembler.position;
-      if (!pending.length && comparePositions(position, submittedPosition) === 0) return;
-      const transactions = pending;
-      const count = BigInt(pendingChanges);
-      const first = nextRecordId;
-      const next: Checkpoint = {
-        file: position.file,
-        position: position.position,
+    /** The checkpoint once everything assembled so far (or up to `at`) is stored. */
+    const checkpointAt = (
+      at: { position: BinlogPosition; gtid: string | null } = {
+        position: assembler.position,
         gtid: assembler.gtid,
-        nextRecordId: first + count,
-        lastEventTimestamp: lastTimestamp,
-      };
-      pending = [];
+      },
+    ): Checkpoint => ({
+      file: at.position.file,
+      position: at.position.position,
+      gtid: at.gtid,
+      nextRecordId,
+      lastEventTimestamp: lastTimestamp,
+    });
+    /**
+     * Commits the change log's batch with the checkpoint after it (by default the assembler's
+     * position); resolves once the previous batch committed.
+     */
+    const submit = async (at?: { position: BinlogPosition; gtid: string | null }) => {
+      const next = checkpointAt(at);
+      const position = { file: next.file, position: next.position };
+      if (!pendingChanges && comparePositions(position, submittedPosition) === 0) return;
+      const counts = pendingCounts;
+      pendingCounts = new Map();
       pendingChanges = 0;
       pendingSince = 0;
-      nextRecordId = next.nextRecordId;
       submittedPosition = position;
       lastSubmitAt = Date.now();
       await settle();
       const started = performance.now();
-      const commit = this.writer
-        .run(async () => {
-          await sink.commitBatch({ transactions, firstRecordId: first, checkpoint: next });
-          // Inside the writer's turn: the next chunk append must already see an ADD COLUMN.
-          this.noteSchemaChanges(transactions, targetOf);
-        })
-        .then(() => this.batchCommitted(transactions, next, targetOf, started));
+      const commit = log.commit(next).then(() => this.batchCommitted(counts, next, targetOf, started));
       inFlight = commit;
       commit.then(
         () => {
@@ -596,10 +607,31 @@ export class SyncTask {
       inFlight = null;
       if (commit) await commit;
     };
-    /** Everything assembled so far, committed. */
-    const flush = async () => {
-      await submit();
+    /** Everything assembled so far (or up to `at`), committed. */
+    const flush = async (at?: { position: BinlogPosition; gtid: string | null }) => {
+      await submit(at);
       await settle();
+    };
+    /**
+     * A DDL commits on its own, in the writer's turn (the next chunk append must already see an
+     * ADD COLUMN). What came before it commits first, with the restart point just before it: a
+     * crash in between reads the DDL again.
+     */
+    const commitSchemaChange = async (
+      t: SourceTransaction,
+      before: { position: BinlogPosition; gtid: string | null } | null,
+    ) => {
+      await flush(before ?? undefined);
+      const firstRecordId = nextRecordId;
+      nextRecordId += BigInt(t.changes.length);
+      const next = checkpointAt();
+      submittedPosition = assembler.position;
+      const started = performance.now();
+      await this.writer.run(async () => {
+        await sink.commitBatch({ transactions: [t], firstRecordId, checkpoint: next });
+        this.noteSchemaChanges([t], targetOf);
+      });
+      this.batchCommitted(countChanges([t], new Map()), next, targetOf, started);
     };
 
     const stream = await this.deps.openBinlog(
@@ -648,7 +680,7 @@ export class SyncTask {
         this.byteRate.add(bytes);
         for (const event of result.value) {
           if (event.kind === 'heartbeat') {
-            this.idle = !assembler.inTransaction && pending.length === 0 && inFlight === null;
+            this.idle = !assembler.inTransaction && pendingChanges === 0 && inFlight === null;
             continue;
           }
           if (event.kind !== 'other' || event.nextPosition > 0) this.idle = false;
@@ -657,13 +689,17 @@ export class SyncTask {
           if (out?.kind !== 'transaction') continue;
           const t = out.transaction;
           if (t.timestamp > lastTimestamp) lastTimestamp = t.timestamp;
-          if (t.changes.length === 0 && t.schemaChanges.length === 0) continue;
-          pending.push(t);
+          if (t.schemaChanges.length) {
+            await commitSchemaChange(t, out.before);
+            continue;
+          }
+          if (t.changes.length === 0) continue;
+          log.append(t, nextRecordId);
+          nextRecordId += BigInt(t.changes.length);
+          countChanges([t], pendingCounts);
           pendingChanges += t.changes.length;
           if (!pendingSince) pendingSince = Date.now();
-          // A DDL commits on its own so the next chunk append sees the new table shape.
-          if (t.schemaChanges.length) await flush();
-          else if (pendingChanges >= this.config.batch.maxRows) await submit();
+          if (pendingChanges >= this.config.batch.maxRows) await submit();
         }
         // The time bound also while events keep arriving (the timer only wins a quiet moment):
         // changes wait at most maxMillis, and a busy binlog of other tables still moves the
@@ -676,11 +712,13 @@ export class SyncTask {
     } finally {
       // After a failure, let a batch in flight finish before the stream and the sink close.
       await (inFlight as Promise<void> | null)?.catch(() => undefined);
+      // Whatever was appended and not committed is discarded (the next run reads it again).
+      await log.close().catch(() => undefined);
       await stream.close().catch(() => undefined);
       // Let the pending read settle so the iterator does not throw into the void.
       void next?.catch(() => undefined);
     }
-    if (pending.length) throw new Error('internal: unflushed transactions at capture end');
+    if (pendingChanges) throw new Error('internal: unflushed transactions at capture end');
     this.log.info(
       { position: this.status.checkpoint },
       this.stopping ? 'capture stopped' : 'caught up with the source',

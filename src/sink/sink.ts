@@ -1,4 +1,4 @@
-import type { ChangeBatch } from '../core/change-event.js';
+import type { ChangeBatch, SourceTransaction } from '../core/change-event.js';
 import type { Checkpoint } from '../core/checkpoint.js';
 import type { TableRef, TableSchema } from '../core/table-schema.js';
 import type { Row } from '../core/values.js';
@@ -33,6 +33,24 @@ export interface BaseLoad {
   /** Forgets the rows appended since the last commit (the table's state stays as committed). */
   discard(): Promise<void>;
   /** Discards what is pending and releases the load. */
+  close(): Promise<void>;
+}
+
+/** See `Sink.openChangeLog`. */
+export interface ChangeLog {
+  /**
+   * Appends the `_log` rows of a transaction without schema changes, its changes numbered from
+   * `firstRecordId` (continuing the batch). Nothing is stored until `commit`. After a failure
+   * every call throws it.
+   */
+  append(transaction: SourceTransaction, firstRecordId: bigint): void;
+  /**
+   * ONE transaction: the rows of every transaction appended before this call and `checkpoint`
+   * (whose nextRecordId follows the last of them). Appends made while it runs belong to the next
+   * batch.
+   */
+  commit(checkpoint: Checkpoint): Promise<void>;
+  /** Discards what is not committed and releases the connection. */
   close(): Promise<void>;
 }
 
@@ -107,6 +125,13 @@ export interface Sink {
    * the cursor after them), whoever committed it.
    */
   openBaseLoad(target: string, onCommit?: (rows: number, cursor: Row | null) => void): Promise<BaseLoad>;
+  /**
+   * Change batches written while they are assembled, on a connection of their own: each source
+   * transaction's `_log` rows are appended as it arrives, and `commit` stores them with the
+   * checkpoint. Transactions with schema changes go through `commitBatch` instead, with nothing
+   * of the change log left uncommitted.
+   */
+  openChangeLog(): Promise<ChangeLog>;
   /** Marks the table's full sync done: phase `incremental`, `consistentFrom` (see TableState). */
   finishFullSync(target: string, consistentFrom: number): Promise<void>;
   /**

@@ -1,15 +1,9 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import {
-  BIGINT,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { BIGINT, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { PartitionColumn } from '../../config/config.js';
-import type { ChangeBatch, RowChange, SchemaChange } from '../../core/change-event.js';
+import type { ChangeBatch, SchemaChange } from '../../core/change-event.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { BinlakeError } from '../../core/errors.js';
 import type { ColumnSchema, TableRef, TableSchema } from '../../core/table-schema.js';
@@ -25,10 +19,13 @@ import {
   partitionValue,
 } from '../log-columns.js';
 import { decodeRow, encodeRow } from '../row-json.js';
-import type { BaseLoad, Sink, SinkState, TablePhase, TableState, TargetTable } from '../sink.js';
+import type { BaseLoad, ChangeLog, Sink, SinkState, TablePhase, TableState, TargetTable } from '../sink.js';
+import { type ChunkProgress, DuckDbBaseLoad, type LoadPort } from './base-load.js';
+import { type ChangeLogPort, DuckDbChangeLog, pushLogRows } from './change-log.js';
 import { quoteIdent } from './sql.js';
+import { errorText, type PhysicalColumn, TableAppender } from './table-appender.js';
 import { type DuckDbStorage, duckDbStorage } from './type-mapping.js';
-import { type CellWriter, cellWriter, duckDbType, fromDuckDbValue, toDuckDbValue } from './values.js';
+import { cellWriter, duckDbType, fromDuckDbValue, toDuckDbValue } from './values.js';
 
 export interface DuckDbSinkOptions {
   /** The DuckDB file; created with its folder when missing. */
@@ -96,22 +93,8 @@ interface BackFill {
   tables: { base: boolean; log: boolean };
 }
 
-/** How a physical column of a destination table is filled. */
-interface PhysicalColumn {
-  name: string;
-  /** Index into the row image, or -1. */
-  source: number;
-  /** Index into the additional values, or -1. Both -1: a column binlake does not know (NULL). */
-  meta: number;
-  write: CellWriter;
-}
-
 const BIGINT_STORAGE: DuckDbStorage = { type: 'BIGINT', sql: 'BIGINT' };
 const VARCHAR_STORAGE: DuckDbStorage = { type: 'VARCHAR', sql: 'VARCHAR' };
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The DuckDB warehouse: `<t>_base`, `<t>_log` and binlake's state in one file. One process
@@ -122,10 +105,16 @@ export class DuckDbSink implements Sink {
   private readonly layouts = new Map<string, PhysicalColumn[]>();
   private states = new Map<string, TableState>();
   private checkpoint: Checkpoint | null = null;
+  /** `seq` of the newest checkpoint row (writeCheckpoint). */
+  private checkpointSeq = 0n;
+  /** A change log's checkpoint written and not yet committed. */
+  private pendingCheckpoint: Checkpoint | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Full-sync loads with connections of their own (openBaseLoad). */
   private readonly loads = new Set<DuckDbBaseLoad>();
+  /** Change logs with connections of their own (openChangeLog). */
+  private readonly changeLogs = new Set<DuckDbChangeLog>();
   /** Set while an operation that loads must not overlap runs (excludingLoads). */
   private exclusive: Promise<void> | null = null;
 
@@ -191,6 +180,10 @@ export class DuckDbSink implements Sink {
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(STATE_TABLES.checkpoint)} (file VARCHAR NOT NULL, position BIGINT NOT NULL, gtid VARCHAR, next_record_id BIGINT NOT NULL, last_event_timestamp BIGINT NOT NULL)`,
     );
+    // The checkpoint has a row per writer (see writeCheckpoint); files written before had one row.
+    await this.connection.run(
+      `ALTER TABLE ${quoteIdent(STATE_TABLES.checkpoint)} ADD COLUMN IF NOT EXISTS slot INTEGER DEFAULT 0; ALTER TABLE ${quoteIdent(STATE_TABLES.checkpoint)} ADD COLUMN IF NOT EXISTS seq BIGINT DEFAULT 0`,
+    );
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(STATE_TABLES.tables)} (target VARCHAR NOT NULL, source_database VARCHAR NOT NULL, source_table VARCHAR NOT NULL, phase VARCHAR NOT NULL, schema_json VARCHAR NOT NULL, column_renames_json VARCHAR NOT NULL, rows_copied BIGINT NOT NULL, rows_total BIGINT, cursor_json VARCHAR, consistent_from BIGINT)`,
     );
@@ -245,8 +238,9 @@ export class DuckDbSink implements Sink {
 
   private async loadState(): Promise<void> {
     const cp = await this.query(
-      `SELECT file, position, gtid, next_record_id, last_event_timestamp FROM ${quoteIdent(STATE_TABLES.checkpoint)}`,
+      `SELECT file, position, gtid, next_record_id, last_event_timestamp, seq FROM ${quoteIdent(STATE_TABLES.checkpoint)} ORDER BY seq DESC LIMIT 1`,
     );
+    this.checkpointSeq = cp.length === 0 ? 0n : (cp[0][5] as bigint);
     this.checkpoint =
       cp.length === 0
         ? null
@@ -295,16 +289,30 @@ export class DuckDbSink implements Sink {
     ]);
   }
 
-  private async writeCheckpoint(checkpoint: Checkpoint | null): Promise<void> {
+  /**
+   * Stores the checkpoint as the row with the highest `seq`. The sink's own connection replaces
+   * every row (slot 0); a change log's connection replaces only its slot's row, so that two
+   * batches in flight on two connections never touch the same row (DuckDB refuses a transaction
+   * that changes a row another one changed after it began).
+   */
+  private async writeCheckpoint(
+    checkpoint: Checkpoint | null,
+    connection = this.connection,
+    slot = 0,
+  ): Promise<void> {
     const t = quoteIdent(STATE_TABLES.checkpoint);
-    await this.connection.run(`DELETE FROM ${t}`);
+    if (slot === 0) await connection.run(`DELETE FROM ${t}`);
+    else await connection.run(`DELETE FROM ${t} WHERE slot = $1`, [slot]);
     if (checkpoint === null) return;
-    await this.connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5)`, [
+    this.checkpointSeq++;
+    await connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
       checkpoint.file,
       BigInt(checkpoint.position),
       checkpoint.gtid,
       checkpoint.nextRecordId,
       BigInt(checkpoint.lastEventTimestamp),
+      slot,
+      this.checkpointSeq,
     ]);
   }
 
@@ -492,6 +500,18 @@ export class DuckDbSink implements Sink {
     return layout;
   }
 
+  /** An appender for the table of `state` on `connection`, inside its open transaction. */
+  private async tableAppender(
+    state: TableState,
+    kind: 'base' | 'log',
+    connection = this.connection,
+  ): Promise<TableAppender> {
+    const layout = await this.layout(state, kind, connection);
+    const table = `${state.target}_${kind}`;
+    const appender = await connection.createAppender(table);
+    return new TableAppender(table, state.source, appender, layout, state.schema.columns.length);
+  }
+
   /** Appends rows through DuckDB's appender inside the connection's open transaction. */
   private async append(
     state: TableState,
@@ -501,72 +521,13 @@ export class DuckDbSink implements Sink {
     connection = this.connection,
   ): Promise<void> {
     if (rows.length === 0) return;
-    const layout = await this.layout(state, kind, connection);
-    const width = state.schema.columns.length;
-    const appender: DuckDBAppender = await connection.createAppender(`${state.target}_${kind}`);
-    let r = 0;
-    let c = 0;
-    // Parallel arrays keep the per-value work to one branch and one call (the hot loop of the full sync).
-    const n = layout.length;
-    const sources = layout.map((col) => col.source);
-    const metaIndexes = layout.map((col) => col.meta);
-    const writers = layout.map((col) => col.write);
-    const widthError = (row: Row) =>
-      new BinlakeError(
-        'BLK_D4005',
-        `${tableId(state.source)}: a row has ${row.length} values, the stored schema has ${width} columns`,
-        {
-          remedy:
-            'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',
-        },
-      );
+    const appender = await this.tableAppender(state, kind, connection);
     try {
-      if (metas === null) {
-        for (; r < rows.length; r++) {
-          const row = rows[r];
-          if (row.length !== width) throw widthError(row);
-          for (c = 0; c < n; c++) {
-            const source = sources[c];
-            const value = source >= 0 ? row[source] : null;
-            if (value === null) appender.appendNull();
-            else writers[c](appender, value);
-          }
-          appender.endRow();
-        }
-      } else {
-        for (; r < rows.length; r++) {
-          const row = rows[r];
-          if (row.length !== width) throw widthError(row);
-          const meta = metas[r];
-          for (c = 0; c < n; c++) {
-            const source = sources[c];
-            const m = metaIndexes[c];
-            const value = source >= 0 ? row[source] : m >= 0 ? meta[m] : null;
-            if (value === null) appender.appendNull();
-            else writers[c](appender, value);
-          }
-          appender.endRow();
-        }
-      }
-      appender.closeSync();
+      appender.write(rows, metas);
+      appender.close();
     } catch (error) {
-      try {
-        appender.clear();
-        appender.closeSync();
-      } catch {
-        // the transaction is rolled back anyway
-      }
-      if (error instanceof BinlakeError) throw error;
-      const column = layout[c]?.name ?? '?';
-      throw new BinlakeError(
-        'BLK_D4007',
-        `${state.target}_${kind}: row ${r + 1} of the batch, column ${column}: ${errorText(error)}`,
-        {
-          remedy: 'nothing of this batch was stored; report the value and the column type as a bug',
-          details: { table: `${state.target}_${kind}`, column, row: r },
-          cause: error,
-        },
-      );
+      appender.abandon();
+      throw error;
     }
   }
 
@@ -636,6 +597,17 @@ export class DuckDbSink implements Sink {
     });
     this.exclusive = gate;
     const run = this.serialize(async () => {
+      for (const log of this.changeLogs) {
+        if (!log.idle) {
+          throw new BinlakeError(
+            'BLK_D4005',
+            'an ADD COLUMN batch came while the change log held uncommitted rows',
+            {
+              remedy: 'this is a bug in change capture (it commits the change log first); nothing was stored',
+            },
+          );
+        }
+      }
       for (const load of this.loads) await load.commit();
       return await work();
     });
@@ -657,10 +629,6 @@ export class DuckDbSink implements Sink {
     );
   }
 
-  private stateBySource(ref: TableRef, bySource: Map<string, TableState>): TableState | undefined {
-    return bySource.get(tableId(ref));
-  }
-
   commitBatch(batch: ChangeBatch): Promise<void> {
     const altersTables = batch.transactions.some((t) => t.schemaChanges.some((c) => c.kind === 'add-column'));
     return altersTables
@@ -668,26 +636,95 @@ export class DuckDbSink implements Sink {
       : this.serialize(() => this.commitBatchNow(batch));
   }
 
+  /** A batch of `changes` changes from `first` must end at its checkpoint and follow the stored one. */
+  private checkRecordIds(
+    first: bigint,
+    changes: bigint,
+    checkpoint: Checkpoint,
+    previous = this.checkpoint,
+  ): void {
+    if (first + changes !== checkpoint.nextRecordId) {
+      throw new BinlakeError(
+        'BLK_D4005',
+        `batch numbers records ${first}… for ${changes} changes but its checkpoint says the next is ${checkpoint.nextRecordId}`,
+        { remedy: 'this is a bug in change capture; nothing was stored' },
+      );
+    }
+    if (previous !== null && first < previous.nextRecordId) {
+      throw new BinlakeError(
+        'BLK_D4005',
+        `batch starts at record_id ${first} but ${previous.nextRecordId} is the next one stored; it would repeat records`,
+        { remedy: 'resume from the stored checkpoint (binlake sync does)' },
+      );
+    }
+  }
+
+  openChangeLog(): Promise<ChangeLog> {
+    return this.serialize(async () => {
+      const connections = [await this.instance.connect(), await this.instance.connect()] as const;
+      const log = new DuckDbChangeLog(connections, this.changeLogPort);
+      this.changeLogs.add(log);
+      return log;
+    });
+  }
+
+  /** What a change log needs of the sink, on the log's own connection. */
+  private readonly changeLogPort: ChangeLogPort = {
+    stateOf: (ref) => {
+      const id = tableId(ref);
+      for (const state of this.states.values()) if (tableId(state.source) === id) return state;
+      return undefined;
+    },
+    logAppender: (connection, state) => this.tableAppender(state, 'log', connection),
+    partitions: (timestamp) => this.partitions.map((p) => partitionValue(p, timestamp)),
+    writeCheckpoint: async (connection, slot, batch, checkpoint) => {
+      // Against the newest checkpoint written: the batch before may still be committing.
+      this.checkRecordIds(
+        batch.firstRecordId,
+        batch.changes,
+        checkpoint,
+        this.pendingCheckpoint ?? this.checkpoint,
+      );
+      await this.writeCheckpoint(checkpoint, connection, slot);
+      this.pendingCheckpoint = checkpoint;
+    },
+    committed: (checkpoint) => {
+      if (checkpoint === null) {
+        this.pendingCheckpoint = null;
+        return;
+      }
+      this.checkpoint = checkpoint;
+      if (this.pendingCheckpoint === checkpoint) this.pendingCheckpoint = null;
+    },
+    writeError: (error) =>
+      error instanceof BinlakeError
+        ? error
+        : new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
+            remedy:
+              'nothing of this batch was stored; check free disk space and the message, then restart the sync',
+            cause: error,
+          }),
+    forget: (log) => this.changeLogs.delete(log),
+  };
+
   private commitBatchNow(batch: ChangeBatch): Promise<void> {
     return this.transaction(async () => {
       let changes = 0n;
       for (const txn of batch.transactions) changes += BigInt(txn.changes.length);
-      if (batch.firstRecordId + changes !== batch.checkpoint.nextRecordId) {
-        throw new BinlakeError(
-          'BLK_D4005',
-          `batch numbers records ${batch.firstRecordId}… for ${changes} changes but its checkpoint says the next is ${batch.checkpoint.nextRecordId}`,
-          { remedy: 'this is a bug in change capture; nothing was stored' },
-        );
-      }
-      if (this.checkpoint !== null && batch.firstRecordId < this.checkpoint.nextRecordId) {
-        throw new BinlakeError(
-          'BLK_D4005',
-          `batch starts at record_id ${batch.firstRecordId} but ${this.checkpoint.nextRecordId} is the next one stored; it would repeat records`,
-          { remedy: 'resume from the stored checkpoint (binlake sync does)' },
-        );
-      }
+      this.checkRecordIds(batch.firstRecordId, changes, batch.checkpoint);
       const bySource = new Map<string, TableState>();
       for (const s of this.states.values()) bySource.set(tableId(s.source), { ...s });
+      // Looked up per change: by the TableRef object first (capture shares one per table), so
+      // the id string is built once per table, not once per change.
+      const byRef = new Map<TableRef, TableState | undefined>();
+      const stateBySource = (ref: TableRef): TableState | undefined => {
+        let state = byRef.get(ref);
+        if (state === undefined && !byRef.has(ref)) {
+          state = bySource.get(tableId(ref));
+          byRef.set(ref, state);
+        }
+        return state;
+      };
       const pending = new Map<TableState, { rows: Row[]; metas: Value[][] }>();
       const changed = new Set<TableState>();
       const fills: BackFill[] = [];
@@ -702,7 +739,7 @@ export class DuckDbSink implements Sink {
         const parts = this.partitions.map((p) => partitionValue(p, txn.timestamp));
         const ts = BigInt(txn.timestamp);
         for (const change of txn.changes) {
-          const state = this.stateBySource(change.table, bySource);
+          const state = stateBySource(change.table);
           if (!state) {
             throw new BinlakeError(
               'BLK_D4005',
@@ -717,12 +754,12 @@ export class DuckDbSink implements Sink {
             p = { rows: [], metas: [] };
             pending.set(state, p);
           }
-          pushChange(p, change, recordId, ts, parts);
+          pushLogRows(change, recordId, ts, parts, p.rows, p.metas);
           recordId++;
         }
         for (const schemaChange of txn.schemaChanges) {
           if (schemaChange.kind !== 'add-column') continue;
-          const state = this.stateBySource(schemaChange.table, bySource);
+          const state = stateBySource(schemaChange.table);
           if (!state) continue;
           await flush(state);
           const fill = await this.addColumn(state, schemaChange, recordId);
@@ -984,6 +1021,7 @@ export class DuckDbSink implements Sink {
   close(): Promise<void> {
     return this.serialize(async () => {
       for (const load of [...this.loads]) await load.close();
+      for (const log of [...this.changeLogs]) await log.close();
       this.closed = true;
       try {
         this.connection.closeSync();
@@ -992,147 +1030,6 @@ export class DuckDbSink implements Sink {
         OPEN_FILES.delete(this.path);
       }
     });
-  }
-}
-
-type ChunkProgress = { cursor: Row | null; rowsTotal?: number | null };
-
-/** What a DuckDbBaseLoad uses of its sink. */
-interface LoadPort {
-  /** Appends rows to the target's `_base` within the connection's open transaction. */
-  append(connection: DuckDBConnection, target: string, rows: Row[]): Promise<void>;
-  /** Stores the state after a chunk of `rows` rows and COMMITs the connection's transaction. */
-  commit(connection: DuckDBConnection, target: string, rows: number, progress: ChunkProgress): Promise<void>;
-  /** While set, no load may begin appending (an ALTER of its table is running). */
-  exclusive(): Promise<void> | null;
-  forget(load: DuckDbBaseLoad): void;
-}
-
-/**
- * One table's full sync on a DuckDB connection of its own (Sink.openBaseLoad). A transaction is
- * open from the first append after a commit to the next commit, and DuckDB holds the appended
- * rows: it writes each full row group compressed to the file as it fills, where a commit of a few
- * thousand rows would pass every row through the write-ahead log and rewrite it at the next
- * checkpoint. JavaScript holds none of them.
- */
-class DuckDbBaseLoad implements BaseLoad {
-  private tail: Promise<unknown> = Promise.resolve();
-  private open = false;
-  private pending = 0;
-  private progress: ChunkProgress | null = null;
-  private closed = false;
-
-  constructor(
-    readonly target: string,
-    private readonly connection: DuckDBConnection,
-    private readonly port: LoadPort,
-    private readonly onCommit?: (rows: number, cursor: Row | null) => void,
-  ) {}
-
-  get pendingRows(): number {
-    return this.pending;
-  }
-
-  append(rows: Row[], progress: ChunkProgress): Promise<void> {
-    // Checked before taking a turn, synchronously: an append queued behind excludingLoads' commit
-    // would open a transaction in the middle of its ALTER.
-    const exclusive = this.port.exclusive();
-    if (exclusive) return exclusive.then(() => this.append(rows, progress));
-    return this.turn(async () => {
-      if (!this.open) {
-        await this.connection.run('BEGIN TRANSACTION');
-        this.open = true;
-      }
-      try {
-        await this.port.append(this.connection, this.target, rows);
-      } catch (error) {
-        await this.rollback();
-        throw error;
-      }
-      this.pending += rows.length;
-      // rowsTotal is given now and then; the last one given holds
-      const rowsTotal = progress.rowsTotal === undefined ? this.progress?.rowsTotal : progress.rowsTotal;
-      this.progress = { cursor: progress.cursor, rowsTotal };
-    });
-  }
-
-  commit(): Promise<void> {
-    return this.turn(async () => {
-      if (!this.open || this.progress === null) return await this.rollback();
-      const rows = this.pending;
-      const cursor = this.progress.cursor;
-      try {
-        await this.port.commit(this.connection, this.target, rows, this.progress);
-      } catch (error) {
-        await this.rollback();
-        throw error;
-      }
-      this.open = false;
-      this.pending = 0;
-      this.progress = null;
-      this.onCommit?.(rows, cursor);
-    });
-  }
-
-  discard(): Promise<void> {
-    return this.turn(() => this.rollback());
-  }
-
-  /** Idempotent: the sink closes its loads when it closes, their owners may close them again. */
-  close(): Promise<void> {
-    return this.turn(async () => {
-      if (this.closed) return;
-      await this.rollback();
-      this.closed = true;
-      this.connection.closeSync();
-      this.port.forget(this);
-    }, true);
-  }
-
-  private async rollback(): Promise<void> {
-    if (!this.open) return;
-    this.open = false;
-    this.pending = 0;
-    this.progress = null;
-    // A failed statement may have aborted the transaction already; DuckDB then discards it.
-    await this.connection.run('ROLLBACK').catch(() => undefined);
-  }
-
-  /** Runs `work` after every earlier call on this load; a closed load refuses unless `closedOk`. */
-  private turn<T>(work: () => Promise<T>, closedOk = false): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.closed && !closedOk) {
-        throw new BinlakeError('BLK_D4002', `the full-sync load of ${this.target} is closed`, {
-          remedy: 'open a new load (binlake sync does)',
-        });
-      }
-      return work();
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-}
-
-function pushChange(
-  pending: { rows: Row[]; metas: Value[][] },
-  change: RowChange,
-  recordId: bigint,
-  ts: bigint,
-  parts: string[],
-): void {
-  switch (change.op) {
-    case 'I':
-      pending.rows.push(change.after);
-      pending.metas.push([recordId, 'I', ts, 'N', 'Y', ...parts]);
-      return;
-    case 'D':
-      pending.rows.push(change.before);
-      pending.metas.push([recordId, 'D', ts, 'Y', 'N', ...parts]);
-      return;
-    case 'U':
-      pending.rows.push(change.before, change.after);
-      pending.metas.push([recordId, 'U', ts, 'Y', 'N', ...parts], [recordId, 'U', ts, 'N', 'Y', ...parts]);
-      return;
   }
 }
 

@@ -202,7 +202,7 @@ describe('DuckDB type mapping and value round trip', () => {
     row[0] = 10;
     row[COLUMNS.findIndex(([c]) => c.name === 'dec38')] = '1.00000000001';
     await expect(sink.appendBaseChunk('every_type', [row], { cursor: [10] })).rejects.toThrow(
-      /every_type_base: row 1 of the batch, column dec38: '1.00000000001' has more than 10 decimals/,
+      /every_type_base: row 1 of the rows written, column dec38: '1.00000000001' has more than 10 decimals/,
     );
     row[COLUMNS.findIndex(([c]) => c.name === 'dec38')] = null;
     row[COLUMNS.findIndex(([c]) => c.name === 'tiu')] = -1;

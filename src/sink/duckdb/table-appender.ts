@@ -1,0 +1,124 @@
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { BinlakeError } from '../../core/errors.js';
+import { type TableRef, tableId } from '../../core/table-schema.js';
+import type { Row, Value } from '../../core/values.js';
+import type { CellWriter } from './values.js';
+
+/** How a physical column of a destination table is filled. */
+export interface PhysicalColumn {
+  name: string;
+  /** Index into the row image, or -1. */
+  source: number;
+  /** Index into the additional values, or -1. Both -1: a column binlake does not know (NULL). */
+  meta: number;
+  write: CellWriter;
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Rows of one destination table into one DuckDB appender, inside its connection's open
+ * transaction: the hot loop of every write (full-sync chunks and `_log` rows alike).
+ */
+export class TableAppender {
+  // Parallel arrays keep the per-value work to one branch and one call.
+  private readonly sources: number[];
+  private readonly metaIndexes: number[];
+  private readonly writers: CellWriter[];
+
+  constructor(
+    /** `<target>_base` or `<target>_log`. */
+    readonly table: string,
+    private readonly source: TableRef,
+    private readonly appender: DuckDBAppender,
+    private readonly layout: PhysicalColumn[],
+    /** Values per row image: the stored schema's column count. */
+    private readonly width: number,
+  ) {
+    this.sources = layout.map((col) => col.source);
+    this.metaIndexes = layout.map((col) => col.meta);
+    this.writers = layout.map((col) => col.write);
+  }
+
+  /**
+   * Appends `rows`, each with its additional values `metas[r]` (the `_log` columns) or none.
+   * A row of the wrong width throws BLK_D4005, a value the column cannot hold BLK_D4007 naming
+   * the row and the column; what was appended before stays in the appender (the caller's
+   * transaction is rolled back).
+   */
+  write(rows: readonly Row[], metas: readonly Value[][] | null): void {
+    const { appender, sources, metaIndexes, writers, width } = this;
+    const n = sources.length;
+    let r = 0;
+    let c = 0;
+    try {
+      if (metas === null) {
+        for (; r < rows.length; r++) {
+          const row = rows[r];
+          if (row.length !== width) throw this.widthError(row);
+          for (c = 0; c < n; c++) {
+            const source = sources[c];
+            const value = source >= 0 ? row[source] : null;
+            if (value === null) appender.appendNull();
+            else writers[c](appender, value);
+          }
+          appender.endRow();
+        }
+      } else {
+        for (; r < rows.length; r++) {
+          const row = rows[r];
+          if (row.length !== width) throw this.widthError(row);
+          const meta = metas[r];
+          for (c = 0; c < n; c++) {
+            const source = sources[c];
+            const m = metaIndexes[c];
+            const value = source >= 0 ? row[source] : m >= 0 ? meta[m] : null;
+            if (value === null) appender.appendNull();
+            else writers[c](appender, value);
+          }
+          appender.endRow();
+        }
+      }
+    } catch (error) {
+      if (error instanceof BinlakeError) throw error;
+      const column = this.layout[c]?.name ?? '?';
+      throw new BinlakeError(
+        'BLK_D4007',
+        `${this.table}: row ${r + 1} of the rows written, column ${column}: ${errorText(error)}`,
+        {
+          remedy: 'nothing of this batch was stored; report the value and the column type as a bug',
+          details: { table: this.table, column, row: r },
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** Flushes what was appended into the transaction. */
+  close(): void {
+    this.appender.closeSync();
+  }
+
+  /** Drops what was not flushed; errors are ignored (the transaction is rolled back anyway). */
+  abandon(): void {
+    try {
+      this.appender.clear();
+      this.appender.closeSync();
+    } catch {
+      // nothing to keep
+    }
+  }
+
+  private widthError(row: Row): BinlakeError {
+    return new BinlakeError(
+      'BLK_D4005',
+      `${tableId(this.source)}: a row has ${row.length} values, the stored schema has ${this.width} columns`,
+      {
+        remedy:
+          'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',
+      },
+    );
+  }
+}
