@@ -11,8 +11,9 @@ import type { Row } from '../core/values.js';
  * - `appendBaseChunk` (and a `BaseLoad`'s `commit`) stores a chunk's rows and the table's keyset
  *   cursor in one transaction, so a restarted full sync continues after the last stored chunk and
  *   never copies a row twice;
- * - `commitBatch` stores a batch's `_log` rows, its ADD COLUMNs and the checkpoint after it in one
- *   transaction, so a restart resumes exactly after the last committed source transaction.
+ * - `commitBatch` (and a `ChangeLog`'s `commit`) stores a batch's `_log` rows, its ADD COLUMNs and
+ *   the checkpoint after it in one transaction, so a restart resumes exactly after the last
+ *   committed source transaction.
  */
 
 /** See `Sink.openBaseLoad`. Calls on one load run one at a time, in call order. */

@@ -98,8 +98,9 @@ const VARCHAR_STORAGE: DuckDbStorage = { type: 'VARCHAR', sql: 'VARCHAR' };
 
 /**
  * The DuckDB warehouse: `<t>_base`, `<t>_log` and binlake's state in one file. One process
- * writes a file at a time (DuckDB's file lock); calls are serialized on one connection, each
- * write method is one transaction.
+ * writes a file at a time (DuckDB's file lock). Calls are serialized on the sink's connection,
+ * each write method one transaction; full-sync loads and the change log write on connections of
+ * their own (see sink/README.md, Connections).
  */
 export class DuckDbSink implements Sink {
   private readonly layouts = new Map<string, PhysicalColumn[]>();
