@@ -368,7 +368,6 @@ export class SyncTask {
     const load = await sink.openBaseLoad(table.target, (rows, cursor) => {
       progress.cursor = cursor;
       view.rowsCopied += rows;
-      rate.add(rows);
       this.metrics.rowsCopied.inc({ table: table.target }, rows);
     });
     try {
@@ -378,7 +377,7 @@ export class SyncTask {
       for (let attempt = 0; ; attempt++) {
         const copiedBefore = view.rowsCopied;
         try {
-          await this.copyChunks(pool, table, view, progress, load);
+          await this.copyChunks(pool, table, view, rate, progress, load);
           break;
         } catch (error) {
           // The rows of the chunk being read are read again from its start.
@@ -422,6 +421,7 @@ export class SyncTask {
     pool: SourcePool,
     table: TableState,
     view: TableStatus,
+    rate: RateMeter,
     progress: { cursor: Row | null; rowsTotal: number | null },
     load: BaseLoad,
   ): Promise<void> {
@@ -452,6 +452,8 @@ export class SyncTask {
         const rows = this.padRows(table.target, readSchema, piece.rows);
         await load.append(rows, { cursor: piece.cursor, rowsTotal });
       });
+      // The rate follows reading (a chunk commits only every row group or so).
+      rate.add(piece.rows.length);
       if (piece.atBoundary || this.stopping) await load.commit();
       if (this.stopping) return;
     }
