@@ -17,7 +17,7 @@ import {
   type SourcePool,
 } from '../source/connection.js';
 import { type ResolvedTable, readTableSchema, resolveObjects } from '../source/schema-reader.js';
-import { estimateRows, readChunks } from '../source/snapshot/read-chunks.js';
+import { approximateRowsBytes, estimateRows, readChunks } from '../source/snapshot/read-chunks.js';
 import type { Logger } from './logger.js';
 import { TaskMetrics } from './metrics.js';
 import { prefetch } from './prefetch.js';
@@ -41,6 +41,12 @@ import { isTransientSourceError } from './transient.js';
 const READ_PIECE_ROWS = 10_000;
 /** A chunk is read in at least this many pieces, so reading overlaps appending within a chunk too. */
 const PIECES_PER_CHUNK = 4;
+/**
+ * A chunk also ends near this much row data (approximateBytes): a row group of wide rows (64 KB
+ * each would make 7.5 GiB) would otherwise sit uncommitted for long, and a crash or a dropped
+ * source connection would read it all again.
+ */
+const CHUNK_MAX_BYTES = 256 * 1024 * 1024;
 
 /** Changes of a batch per source table object and operation (capture shares one TableRef per table). */
 type BatchCounts = Map<TableRef, { I: number; U: number; D: number }>;
@@ -136,7 +142,7 @@ export class SyncTask {
     this.wakeCapture?.('stopped');
   }
 
-  /** Runs `work` on the open sink in the write queue (API merges wait for the batch in flight). */
+  /** Runs `work` on the open sink in the write queue (after the chunk appends and DDL batches queued before it; change batches commit on their own connections meanwhile, and a merge sees what is committed). */
   async withSink<T>(work: (sink: Sink) => Promise<T>): Promise<T> {
     return await this.writer.run(async () => {
       if (!this.sink)
@@ -380,8 +386,9 @@ export class SyncTask {
           await this.copyChunks(pool, table, view, rate, progress, load);
           break;
         } catch (error) {
-          // The rows of the chunk being read are read again from its start.
-          await load.discard().catch(() => undefined);
+          // Every piece appended is whole with its cursor: keep them (stopping, or before a retry).
+          // When that commit fails, or one failed before, they are read again from the stored cursor.
+          await load.commit().catch(() => load.discard().catch(() => undefined));
           if (view.rowsCopied > copiedBefore) failingSince = 0;
           failingSince ||= Date.now();
           const retryable =
@@ -446,6 +453,7 @@ export class SyncTask {
       maxRowsPerSecond: this.config.snapshot.maxRowsPerSecond,
       signal: this.stopController.signal,
     });
+    let chunkBytes = 0;
     for await (const piece of prefetch(pieces, 1)) {
       // In the writer's turn: an ADD COLUMN committed before it pads the rows (padRows).
       await this.writer.run(async () => {
@@ -454,7 +462,10 @@ export class SyncTask {
       });
       // The rate follows reading (a chunk commits only every row group or so).
       rate.add(piece.rows.length);
-      if (piece.atBoundary || this.stopping) await load.commit();
+      // This piece began a chunk (also after an ADD COLUMN committed the last one early).
+      if (load.pendingRows === piece.rows.length) chunkBytes = 0;
+      chunkBytes += approximateRowsBytes(piece.rows);
+      if (piece.atBoundary || chunkBytes >= CHUNK_MAX_BYTES || this.stopping) await load.commit();
       if (this.stopping) return;
     }
     await load.commit();
@@ -624,6 +635,7 @@ export class SyncTask {
       before: { position: BinlogPosition; gtid: string | null } | null,
     ) => {
       await flush(before ?? undefined);
+      if (t.timestamp > lastTimestamp) lastTimestamp = t.timestamp;
       const firstRecordId = nextRecordId;
       nextRecordId += BigInt(t.changes.length);
       const next = checkpointAt();
@@ -690,11 +702,11 @@ export class SyncTask {
           if (out instanceof Promise) out = await out;
           if (out?.kind !== 'transaction') continue;
           const t = out.transaction;
-          if (t.timestamp > lastTimestamp) lastTimestamp = t.timestamp;
           if (t.schemaChanges.length) {
             await commitSchemaChange(t, out.before);
             continue;
           }
+          if (t.timestamp > lastTimestamp) lastTimestamp = t.timestamp;
           if (t.changes.length === 0) continue;
           log.append(t, nextRecordId);
           nextRecordId += BigInt(t.changes.length);

@@ -31,7 +31,10 @@ export interface BaseLoad {
    * nothing is pending.
    */
   commit(): Promise<void>;
-  /** Forgets the rows appended since the last commit (the table's state stays as committed). */
+  /**
+   * Forgets the rows appended since the last commit (the table's state stays as committed). After
+   * a failed commit every append and commit fails with it until this is called.
+   */
   discard(): Promise<void>;
   /** Discards what is pending and releases the load. */
   close(): Promise<void>;
@@ -51,7 +54,7 @@ export interface ChangeLog {
    * batch.
    */
   commit(checkpoint: Checkpoint): Promise<void>;
-  /** Discards what is not committed and releases the connection. */
+  /** Discards what is not committed and releases the connections. */
   close(): Promise<void>;
 }
 
@@ -127,7 +130,7 @@ export interface Sink {
    */
   openBaseLoad(target: string, onCommit?: (rows: number, cursor: Row | null) => void): Promise<BaseLoad>;
   /**
-   * Change batches written while they are assembled, on a connection of their own: each source
+   * Change batches written while they are assembled, on connections of their own: each source
    * transaction's `_log` rows are appended as it arrives, and `commit` stores them with the
    * checkpoint. Transactions with schema changes go through `commitBatch` instead, with nothing
    * of the change log left uncommitted.

@@ -29,6 +29,11 @@ export class DuckDbBaseLoad implements BaseLoad {
   private pending = 0;
   private progress: ChunkProgress | null = null;
   private closed = false;
+  /**
+   * A failed commit, until discard(): the rows after the stored cursor are not all appended any
+   * more (they were rolled back), so nothing may be appended or committed after them.
+   */
+  private failure: unknown = null;
 
   constructor(
     readonly target: string,
@@ -47,6 +52,7 @@ export class DuckDbBaseLoad implements BaseLoad {
     const exclusive = this.port.exclusive();
     if (exclusive) return exclusive.then(() => this.append(rows, progress));
     return this.turn(async () => {
+      if (this.failure !== null) throw this.failure;
       if (!this.open) {
         await this.connection.run('BEGIN TRANSACTION');
         this.open = true;
@@ -64,8 +70,11 @@ export class DuckDbBaseLoad implements BaseLoad {
     });
   }
 
+  /** Nothing to do on a closed load (excludingLoads may ask while its owner closes it). */
   commit(): Promise<void> {
     return this.turn(async () => {
+      if (this.closed) return;
+      if (this.failure !== null) throw this.failure;
       if (!this.open || this.progress === null) return await this.rollback();
       const rows = this.pending;
       const cursor = this.progress.cursor;
@@ -73,17 +82,21 @@ export class DuckDbBaseLoad implements BaseLoad {
         await this.port.commit(this.connection, this.target, rows, this.progress);
       } catch (error) {
         await this.rollback();
+        this.failure = error;
         throw error;
       }
       this.open = false;
       this.pending = 0;
       this.progress = null;
       this.onCommit?.(rows, cursor);
-    });
+    }, true);
   }
 
   discard(): Promise<void> {
-    return this.turn(() => this.rollback());
+    return this.turn(async () => {
+      this.failure = null;
+      await this.rollback();
+    });
   }
 
   /** Idempotent: the sink closes its loads when it closes, their owners may close them again. */

@@ -62,6 +62,7 @@ export class DuckDbChangeLog implements ChangeLog {
   private draining: Promise<void> | null = null;
   private failure: unknown = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** record_id of the batch's first change, and the one its next change must have. */
   private firstRecordId: bigint | null = null;
   private nextRecordId: bigint | null = null;
@@ -108,8 +109,12 @@ export class DuckDbChangeLog implements ChangeLog {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
     this.closed = true;
     await this.draining;
     for (const commit of this.commits) await commit?.catch(() => undefined);
@@ -189,7 +194,10 @@ export class DuckDbChangeLog implements ChangeLog {
           const item = this.queue[0];
           if (item.kind === 'transaction') {
             // Only when needed: an await per item would let appends outpace the queue for good.
-            if (!this.ready(item.transaction)) await this.prepare(item.transaction);
+            if (!this.ready(item.transaction)) {
+              await this.prepare(item.transaction);
+              if (this.failure !== null) return;
+            }
             this.queue.shift();
             this.write(item.transaction, item.firstRecordId);
           } else {

@@ -215,10 +215,15 @@ export class DuckDbSink implements Sink {
         // the transaction may already be aborted; DuckDB then discards it on its own
       }
       this.layouts.clear();
-      try {
-        await this.loadState();
-      } catch {
-        // the original error says more; the next call reloads or fails on its own
+      // The caches may hold what this transaction did not store. With loads or a change log open
+      // they are left alone: those commit meanwhile, and a reload could take state older than
+      // theirs; the failure stops the task anyway.
+      if (!this.otherWriters()) {
+        try {
+          await this.loadState();
+        } catch {
+          // the original error says more; the next call reloads or fails on its own
+        }
       }
       if (error instanceof BinlakeError) throw error;
       throw new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
@@ -237,12 +242,30 @@ export class DuckDbSink implements Sink {
     return reader.getRows();
   }
 
+  /** Full-sync loads or change logs are open: they commit without this connection's queue. */
+  private otherWriters(): boolean {
+    return this.loads.size > 0 || this.changeLogs.size > 0;
+  }
+
+  /** Reads the stored checkpoint and table states into the caches. */
   private async loadState(): Promise<void> {
+    const stored = await this.readStored();
+    // Never back: a change log may have written a newer row that is not committed yet.
+    if (stored.seq > this.checkpointSeq) this.checkpointSeq = stored.seq;
+    this.checkpoint = stored.checkpoint;
+    this.states = stored.states;
+  }
+
+  /** The stored checkpoint (the row with the highest seq) and table states, as committed now. */
+  private async readStored(): Promise<{
+    checkpoint: Checkpoint | null;
+    seq: bigint;
+    states: Map<string, TableState>;
+  }> {
     const cp = await this.query(
-      `SELECT file, position, gtid, next_record_id, last_event_timestamp, seq FROM ${quoteIdent(STATE_TABLES.checkpoint)} ORDER BY seq DESC LIMIT 1`,
+      `SELECT file, position, gtid, next_record_id, last_event_timestamp, seq FROM ${quoteIdent(STATE_TABLES.checkpoint)} ORDER BY seq DESC, next_record_id DESC, file DESC, position DESC LIMIT 1`,
     );
-    this.checkpointSeq = cp.length === 0 ? 0n : (cp[0][5] as bigint);
-    this.checkpoint =
+    const checkpoint: Checkpoint | null =
       cp.length === 0
         ? null
         : {
@@ -255,7 +278,7 @@ export class DuckDbSink implements Sink {
     const rows = await this.query(
       `SELECT target, source_database, source_table, phase, schema_json, column_renames_json, rows_copied, rows_total, cursor_json, consistent_from FROM ${quoteIdent(STATE_TABLES.tables)} ORDER BY target`,
     );
-    this.states = new Map(
+    const states = new Map<string, TableState>(
       rows.map((r) => [
         r[0] as string,
         {
@@ -271,6 +294,7 @@ export class DuckDbSink implements Sink {
         },
       ]),
     );
+    return { checkpoint, seq: cp.length === 0 ? 0n : (cp[0][5] as bigint), states };
   }
 
   private async writeState(state: TableState, connection = this.connection): Promise<void> {
@@ -422,8 +446,17 @@ export class DuckDbSink implements Sink {
     );
   }
 
+  /**
+   * What is stored now. While loads or a change log are open (a sync runs: verify and status ask
+   * through its API) it is only read: they keep the caches current themselves, and a read
+   * between their write and their commit would give older state.
+   */
   readState(): Promise<SinkState> {
     return this.serialize(async () => {
+      if (this.otherWriters()) {
+        const stored = await this.readStored();
+        return { checkpoint: stored.checkpoint, tables: [...stored.states.values()] };
+      }
       await this.loadState();
       return {
         checkpoint: this.checkpoint,

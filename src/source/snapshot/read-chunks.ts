@@ -74,6 +74,11 @@ function rowsPerChunk(chunkSize: number, bytesPerRow: number): number {
   return Math.max(1, Math.min(chunkSize, Math.floor(CHUNK_BYTES / bytesPerRow)));
 }
 
+/** `approximateBytes` of all `rows`, estimated from a sample (see meanBytes). */
+export function approximateRowsBytes(rows: Row[]): number {
+  return rows.length === 0 ? 0 : meanBytes(rows) * rows.length;
+}
+
 /** Mean `approximateBytes` of a batch (sampled: at most 100 rows, evenly spread). */
 function meanBytes(rows: Row[]): number {
   const step = Math.max(1, Math.floor(rows.length / 100));

@@ -101,6 +101,22 @@ describe('DuckDbSink change log', () => {
     expect((await sink.readState()).checkpoint).toEqual(checkpoint(26n, 2000, 125));
   });
 
+  it('reading state while batches commit changes nothing: the newest checkpoint still wins', async () => {
+    const log = await sink.openChangeLog();
+    for (let i = 0; i < 10; i++) {
+      log.append(txn(100 + i, [insert(i, BigInt(i))]), BigInt(1 + i));
+      const committing = log.commit(checkpoint(BigInt(2 + i), 1000 + i, 100 + i));
+      const seen = await sink.readState();
+      // whatever it saw was committed: never ahead of the batch being committed
+      expect((seen.checkpoint?.nextRecordId ?? 0n) <= BigInt(2 + i)).toBe(true);
+      await committing;
+    }
+    await log.close();
+    await sink.close();
+    sink = await DuckDbSink.create({ path: tmp.file() });
+    expect((await sink.readState()).checkpoint).toEqual(checkpoint(11n, 1009, 109));
+  });
+
   it('refuses numbering that would repeat or skip records, storing nothing of that batch', async () => {
     const log = await sink.openChangeLog();
     log.append(txn(1, [insert(1, 1n)]), 1n);

@@ -261,6 +261,23 @@ describe('DuckDbSink', () => {
     await rejects(sink.openBaseLoad('nope'), 'BLK_D4005');
   });
 
+  it('a failed load commit sticks until discard, so no later chunk skips the rows it lost', async () => {
+    const load = await sink.openBaseLoad('orders');
+    await load.append([[1, 'a', 1n]], { cursor: [1] });
+    // The sink's own connection changes the table's state row while the load's chunk is open:
+    // DuckDB refuses the load's commit (a write-write conflict), as it would refuse any failure.
+    await sink.finishFullSync('orders', 123);
+    await rejects(load.commit(), 'BLK_D4002');
+    await rejects(load.append([[2, 'b', 2n]], { cursor: [2] }), 'BLK_D4002');
+    await rejects(load.commit(), 'BLK_D4002');
+    await load.discard();
+    await load.append([[1, 'a', 1n]], { cursor: [1] });
+    await load.commit();
+    expect(await sink.readRows('orders')).toEqual([[1, 'a', 1n]]);
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 1, cursor: [1] });
+    await load.close();
+  });
+
   it('an ADD COLUMN batch commits the open chunk of a load first; its later pieces have the column', async () => {
     const commits: [number, unknown][] = [];
     const load = await sink.openBaseLoad('orders', (rows, cursor) => commits.push([rows, cursor]));
