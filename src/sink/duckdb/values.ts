@@ -79,16 +79,6 @@ export function parseDecimal(text: string, width: number, scale: number): bigint
   return m[1] === '-' ? -unscaled : unscaled;
 }
 
-/**
- * Decimal text DuckDB casts to DECIMAL(width, scale) exactly: an optional '-', 1 to
- * width - scale integer digits ('0' when width = scale), then exactly `scale` decimals (none when
- * scale is 0).
- */
-export function canonicalDecimalPattern(width: number, scale: number): RegExp {
-  const integer = width > scale ? `\\d{1,${width - scale}}` : '0';
-  return new RegExp(scale === 0 ? `^-?${integer}$` : `^-?${integer}\\.\\d{${scale}}$`);
-}
-
 /** Unscaled integer → canonical text with exactly `scale` decimals ('-0.050'). */
 export function formatDecimal(unscaled: bigint, scale: number): string {
   const negative = unscaled < 0n;
@@ -124,17 +114,10 @@ export function cellWriter(storage: DuckDbStorage): CellWriter {
       return (a, v) => a.appendDouble(expectNumber(v, 'DOUBLE'));
     case 'DECIMAL': {
       const { width, scale } = storage;
-      const canonical = canonicalDecimalPattern(width, scale);
-      // MySQL's canonical text (exactly `scale` decimals, digits that fit) is appended as text:
-      // DuckDB's cast of such text is exact, and building a DECIMAL value object per cell cost
-      // more than the rest of a wide row. Anything else takes the checked path.
-      return (a, v) => {
-        if (typeof v === 'string' && canonical.test(v)) a.appendVarchar(v);
-        else
-          a.appendDecimal(
-            new DuckDBDecimalValue(parseDecimal(expectString(v, 'DECIMAL'), width, scale), width, scale),
-          );
-      };
+      return (a, v) =>
+        a.appendDecimal(
+          new DuckDBDecimalValue(parseDecimal(expectString(v, 'DECIMAL'), width, scale), width, scale),
+        );
     }
     case 'VARCHAR':
       return (a, v) => a.appendVarchar(typeof v === 'string' ? v : expectString(v, 'VARCHAR'));
