@@ -9,6 +9,14 @@ import { openReplicationStream } from '../protocol/replication-stream.js';
 import type { BinlogEventStream } from './sync-task.js';
 
 /**
+ * Received events waiting for capture, at most (the socket pauses beyond). Less than the stream's
+ * 8 MiB default: every waiting event is a few JavaScript objects that outlive young-generation
+ * collections, and with 8 MiB (about 45,000 sysbench events) the garbage collector copied them
+ * over and over. 1 MiB made the catch-up about 8% faster and its peak RSS 35 MiB lower, measured.
+ */
+const CAPTURE_QUEUE_BYTES = 1024 * 1024;
+
+/**
  * The live binlog of the source from `start`, decoded by binlake's own decoder with the schema
  * tracker as its column hint, one `CaptureEvent[]` per binlog event. Reconnects are the
  * protocol's job (for up to `retry.maxMinutes`); a purged position fails with BLK_S1204.
@@ -33,6 +41,7 @@ export async function openCaptureStream(
       : { gtid: start.gtid ?? '' },
     heartbeatSeconds: config.retry.heartbeatSeconds,
     reconnect: { maxMillis: config.retry.maxMinutes * 60_000 },
+    maxQueuedBytes: CAPTURE_QUEUE_BYTES,
   });
   const decoder = new BinlogDecoder({
     schemaFor: tracker.schemaFor,
