@@ -1,4 +1,10 @@
-import type { BinlogPosition, RowChange, SchemaChange, SourceTransaction } from '../core/change-event.js';
+import type {
+  BinlogPosition,
+  RestartPoint,
+  RowChange,
+  SchemaChange,
+  SourceTransaction,
+} from '../core/change-event.js';
 import { BinlakeError } from '../core/errors.js';
 import { type TableRef, tableId } from '../core/table-schema.js';
 import type { CaptureEvent } from './capture-event.js';
@@ -28,7 +34,7 @@ export type AssemblerOutput =
        * For a DDL: the restart point just before it (position and GTID state), where what came
        * before can be committed while the DDL is applied on its own. Null for row transactions.
        */
-      before: { position: BinlogPosition; gtid: string | null } | null;
+      before: RestartPoint | null;
     }
   | { kind: 'progress'; position: BinlogPosition; gtid: string | null };
 

@@ -51,6 +51,12 @@ export interface BinlogPosition {
   position: number;
 }
 
+/** Where a restart reads from: a binlog position and the GTID state there. */
+export interface RestartPoint {
+  position: BinlogPosition;
+  gtid: string | null;
+}
+
 /** What capture/ hands to the sink: whole transactions and the checkpoint after them. */
 export interface ChangeBatch {
   transactions: SourceTransaction[];

@@ -4,7 +4,7 @@ import { type CaptureEvent, mayChangeSchema } from '../capture/capture-event.js'
 import { toCaptureEvents } from '../capture/from-binlog.js';
 import type { SchemaTracker } from '../capture/schema-tracker.js';
 import type { Config } from '../config/config.js';
-import type { BinlogPosition } from '../core/change-event.js';
+import type { RestartPoint } from '../core/change-event.js';
 import { openReplicationStream } from '../protocol/replication-stream.js';
 import type { BinlogEventStream } from './sync-task.js';
 
@@ -23,7 +23,7 @@ const CAPTURE_QUEUE_BYTES = 1024 * 1024;
  */
 export async function openCaptureStream(
   config: Config,
-  start: { position: BinlogPosition; gtid: string | null },
+  start: RestartPoint,
   tracker: SchemaTracker,
 ): Promise<BinlogEventStream> {
   const s = config.source;

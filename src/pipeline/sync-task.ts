@@ -2,7 +2,7 @@ import { type CaptureEvent, endsWithSchemaChange } from '../capture/capture-even
 import { SchemaTracker, type TrackedTable } from '../capture/schema-tracker.js';
 import { TransactionAssembler } from '../capture/transaction-assembler.js';
 import type { Config } from '../config/config.js';
-import type { BinlogPosition, SchemaChange, SourceTransaction } from '../core/change-event.js';
+import type { BinlogPosition, RestartPoint, SchemaChange, SourceTransaction } from '../core/change-event.js';
 import { type Checkpoint, comparePositions, initialCheckpoint } from '../core/checkpoint.js';
 import { BinlakeError, describeError, isBinlakeError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
@@ -76,10 +76,7 @@ function countChanges(transactions: SourceTransaction[], counts: BatchCounts): B
 export interface SyncDependencies {
   openSink(): Promise<Sink>;
   /** Live binlog from `start`, decoded into capture events, in order. */
-  openBinlog(
-    start: { position: BinlogPosition; gtid: string | null },
-    tracker: SchemaTracker,
-  ): Promise<BinlogEventStream>;
+  openBinlog(start: RestartPoint, tracker: SchemaTracker): Promise<BinlogEventStream>;
   precheck(context: { resuming: boolean }): Promise<Finding[]>;
   /** Test seam: runs right before a fresh start reads the source's binlog end. */
   beforeStartPosition?(): Promise<void>;
@@ -120,7 +117,6 @@ export class SyncTask {
   private readonly addedDefaults = new Map<string, Value>();
   private committedSchemas = new Map<string, TableState['schema']>();
   private idle = false;
-  /** Ends the capture loop's current wait (set while it waits). */
   /** Ends capture's current wait: to stop, or to look again at once (the batch bound, caught up). */
   private wakeCapture: ((why: 'check' | 'stopped') => void) | null = null;
   /** With --until-caught-up: where capture ends, set once the full sync is done. */
@@ -142,7 +138,11 @@ export class SyncTask {
     this.wakeCapture?.('stopped');
   }
 
-  /** Runs `work` on the open sink in the write queue (after the chunk appends and DDL batches queued before it; change batches commit on their own connections meanwhile, and a merge sees what is committed). */
+  /**
+   * Runs `work` on the open sink in the write queue, after the chunk appends and DDL batches
+   * queued before it. Change batches commit on their own connections meanwhile; a merge sees what
+   * is committed.
+   */
   async withSink<T>(work: (sink: Sink) => Promise<T>): Promise<T> {
     return await this.writer.run(async () => {
       if (!this.sink)
@@ -422,7 +422,7 @@ export class SyncTask {
    * Copies the rows after `progress.cursor` in chunks of `snapshot.chunkSize` rows, each committed
    * with its cursor. A chunk is read in smaller pieces (READ_PIECE_ROWS, and about 4 MiB: see
    * readChunks) that go into the load's open transaction as they arrive, so a chunk can be a whole
-   * DuckDB row group while memory holds about two pieces.
+   * DuckDB row group while memory holds only a few pieces.
    */
   private async copyChunks(
     pool: SourcePool,
@@ -574,7 +574,7 @@ export class SyncTask {
 
     /** The checkpoint once everything assembled so far (or up to `at`) is stored. */
     const checkpointAt = (
-      at: { position: BinlogPosition; gtid: string | null } = {
+      at: RestartPoint = {
         position: assembler.position,
         gtid: assembler.gtid,
       },
@@ -589,7 +589,7 @@ export class SyncTask {
      * Commits the change log's batch with the checkpoint after it (by default the assembler's
      * position); resolves once the previous batch committed.
      */
-    const submit = async (at?: { position: BinlogPosition; gtid: string | null }) => {
+    const submit = async (at?: RestartPoint) => {
       const next = checkpointAt(at);
       const position = { file: next.file, position: next.position };
       if (!pendingChanges && comparePositions(position, submittedPosition) === 0) return;
@@ -621,7 +621,7 @@ export class SyncTask {
       if (commit) await commit;
     };
     /** Everything assembled so far (or up to `at`), committed. */
-    const flush = async (at?: { position: BinlogPosition; gtid: string | null }) => {
+    const flush = async (at?: RestartPoint) => {
       await submit(at);
       await settle();
     };
@@ -630,10 +630,7 @@ export class SyncTask {
      * ADD COLUMN). What came before it commits first, with the restart point just before it: a
      * crash in between reads the DDL again.
      */
-    const commitSchemaChange = async (
-      t: SourceTransaction,
-      before: { position: BinlogPosition; gtid: string | null } | null,
-    ) => {
+    const commitSchemaChange = async (t: SourceTransaction, before: RestartPoint | null) => {
       await flush(before ?? undefined);
       if (t.timestamp > lastTimestamp) lastTimestamp = t.timestamp;
       const firstRecordId = nextRecordId;

@@ -225,12 +225,17 @@ export class DuckDbSink implements Sink {
           // the original error says more; the next call reloads or fails on its own
         }
       }
-      if (error instanceof BinlakeError) throw error;
-      throw new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
-        remedy: 'nothing was stored; check free disk space and the message, then restart the sync',
-        cause: error,
-      });
+      throw this.writeFailure(error, 'nothing was stored');
     }
+  }
+
+  /** A failed write as BLK_D4002 naming the file (a BinlakeError stays as it is). */
+  private writeFailure(error: unknown, lost: string): BinlakeError {
+    if (error instanceof BinlakeError) return error;
+    return new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
+      remedy: `${lost}; check free disk space and the message, then restart the sync`,
+      cause: error,
+    });
   }
 
   private async query(
@@ -607,11 +612,7 @@ export class DuckDbSink implements Sink {
         await this.writeState(next, connection);
         await connection.run('COMMIT');
       } catch (error) {
-        throw new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
-          remedy:
-            'nothing of this chunk was stored; check free disk space and the message, then restart the sync',
-          cause: error,
-        });
+        throw this.writeFailure(error, 'nothing of this chunk was stored');
       }
       this.states.set(target, next);
     },
@@ -730,14 +731,7 @@ export class DuckDbSink implements Sink {
       this.checkpoint = checkpoint;
       if (this.pendingCheckpoint === checkpoint) this.pendingCheckpoint = null;
     },
-    writeError: (error) =>
-      error instanceof BinlakeError
-        ? error
-        : new BinlakeError('BLK_D4002', `write to ${this.path} failed: ${errorText(error)}`, {
-            remedy:
-              'nothing of this batch was stored; check free disk space and the message, then restart the sync',
-            cause: error,
-          }),
+    writeError: (error) => this.writeFailure(error, 'nothing of this batch was stored'),
     forget: (log) => this.changeLogs.delete(log),
   };
 

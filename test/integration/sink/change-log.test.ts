@@ -1,39 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SourceTransaction } from '../../../src/core/change-event.js';
-import { isBinlakeError } from '../../../src/core/errors.js';
 import type { TableSchema } from '../../../src/core/table-schema.js';
 import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
-import { checkpoint, col, schema, target, tempDir } from './helpers.js';
+import { checkpoint, col, ORDERS, ordersRef, rejects, target, tempDir, txn } from './helpers.js';
 
-const ref = { database: 'shop', table: 'orders' };
-const ORDERS = schema(
-  'orders',
-  [col('id', 'int', { nullable: false }), col('sku', 'varchar', { length: 20 }), col('qty', 'bigint')],
-  ['id'],
-);
-
-function txn(timestamp: number, changes: SourceTransaction['changes']): SourceTransaction {
-  return {
-    timestamp,
-    changes,
-    schemaChanges: [],
-    end: { file: 'mysql-bin.000001', position: timestamp },
-    gtid: null,
-  };
-}
+const ref = ordersRef;
 
 const insert = (id: number, qty: bigint) => ({ op: 'I' as const, table: ref, after: [id, `s${id}`, qty] });
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isBinlakeError(error), String(error)).toBe(true);
-    expect((error as { code: string }).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 describe('DuckDbSink change log', () => {
   let tmp: ReturnType<typeof tempDir>;

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import type { SchemaChange, SourceTransaction } from '../../../src/core/change-event.js';
 import type { Checkpoint } from '../../../src/core/checkpoint.js';
+import { isBinlakeError } from '../../../src/core/errors.js';
 import type { ColumnKind, ColumnSchema, TableSchema } from '../../../src/core/table-schema.js';
 import type { TargetTable } from '../../../src/sink/sink.js';
 
@@ -52,4 +55,39 @@ export function tempDir(): { dir: string; file: (name?: string) => string; clean
     file: (name = 'warehouse.duckdb') => path.join(dir, name),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** `shop.orders`, the table most sink tests write. */
+export const ordersRef = { database: 'shop', table: 'orders' };
+export const ORDERS = schema(
+  'orders',
+  [col('id', 'int', { nullable: false }), col('sku', 'varchar', { length: 20 }), col('qty', 'bigint')],
+  ['id'],
+);
+
+/** A source transaction at `timestamp` (its end position too). */
+export function txn(
+  timestamp: number,
+  changes: SourceTransaction['changes'],
+  schemaChanges: SchemaChange[] = [],
+): SourceTransaction {
+  return {
+    timestamp,
+    changes,
+    schemaChanges,
+    end: { file: 'mysql-bin.000001', position: timestamp },
+    gtid: null,
+  };
+}
+
+/** Awaits `promise`, expecting a BinlakeError with `code`; returns it. */
+export async function rejects(promise: Promise<unknown>, code: string): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isBinlakeError(error), String(error)).toBe(true);
+    expect((error as { code: string }).code).toBe(code);
+    return error as Error;
+  }
+  throw new Error(`expected ${code}`);
 }

@@ -1,30 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatch, SchemaChange, SourceTransaction } from '../../../src/core/change-event.js';
-import { isBinlakeError } from '../../../src/core/errors.js';
 import type { TableSchema } from '../../../src/core/table-schema.js';
 import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
-import { checkpoint, col, schema, target, tempDir } from './helpers.js';
+import { checkpoint, col, ORDERS, ordersRef, rejects, schema, target, tempDir, txn } from './helpers.js';
 
-const ref = { database: 'shop', table: 'orders' };
-const ORDERS = schema(
-  'orders',
-  [col('id', 'int', { nullable: false }), col('sku', 'varchar', { length: 20 }), col('qty', 'bigint')],
-  ['id'],
-);
-
-function txn(
-  timestamp: number,
-  changes: SourceTransaction['changes'],
-  schemaChanges: SchemaChange[] = [],
-): SourceTransaction {
-  return {
-    timestamp,
-    changes,
-    schemaChanges,
-    end: { file: 'mysql-bin.000001', position: timestamp },
-    gtid: null,
-  };
-}
+const ref = ordersRef;
 
 function batch(first: bigint, transactions: SourceTransaction[], position = 1000): ChangeBatch {
   const n = transactions.reduce((sum, t) => sum + t.changes.length, 0);
@@ -33,17 +13,6 @@ function batch(first: bigint, transactions: SourceTransaction[], position = 1000
     transactions,
     checkpoint: checkpoint(first + BigInt(n), position, transactions.at(-1)?.timestamp ?? 0),
   };
-}
-
-async function rejects(promise: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isBinlakeError(error), String(error)).toBe(true);
-    expect((error as { code: string }).code).toBe(code);
-    return error as Error;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 describe('DuckDbSink', () => {
