@@ -239,7 +239,7 @@ const TXN_WORDS = new Set(['BEGIN', 'COMMIT', 'ROLLBACK', 'XA', 'SAVEPOINT', 'ST
 export function parseDdl(sql: string): ParsedDdl {
   const c = new Cursor(tokenize(sql));
   const first = c.peek();
-  if (!first || first.t !== 'word') return { kind: 'other' };
+  if (first?.t !== 'word') return { kind: 'other' };
   if (TXN_WORDS.has(first.upper)) return { kind: 'transaction-control' };
   if (DML_VERBS.has(first.upper)) return { kind: 'dml', verb: first.upper, text: sql };
   if (first.upper === 'WITH') return { kind: 'dml', verb: 'WITH', text: sql };

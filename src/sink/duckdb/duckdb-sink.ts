@@ -25,7 +25,7 @@ import { type ChangeLogPort, DuckDbChangeLog, pushLogRows } from './change-log.j
 import { quoteIdent } from './sql.js';
 import { errorText, type PhysicalColumn, TableAppender } from './table-appender.js';
 import { type DuckDbStorage, duckDbStorage } from './type-mapping.js';
-import { cellWriter, duckDbType, fromDuckDbValue, toDuckDbValue } from './values.js';
+import { duckDbType, fromDuckDbValue, toDuckDbValue } from './values.js';
 
 export interface DuckDbSinkOptions {
   /** The DuckDB file; created with its folder when missing. */
@@ -517,12 +517,12 @@ export class DuckDbSink implements Sink {
     const layout: PhysicalColumn[] = rows.map((r) => {
       const name = r[0] as string;
       const m = meta.get(name.toLowerCase());
-      if (m) return { name, source: -1, meta: m.index, write: cellWriter(m.storage) };
+      if (m) return { name, source: -1, meta: m.index, storage: m.storage };
       const source = bySource.get(name.toLowerCase());
       if (source !== undefined) {
-        return { name, source, meta: -1, write: cellWriter(duckDbStorage(state.schema.columns[source])) };
+        return { name, source, meta: -1, storage: duckDbStorage(state.schema.columns[source]) };
       }
-      return { name, source: -1, meta: -1, write: () => undefined };
+      return { name, source: -1, meta: -1, storage: null };
     });
     const present = new Set(layout.map((c) => c.name.toLowerCase()));
     const missing = [...bySource.keys(), ...meta.keys()].filter((name) => !present.has(name));

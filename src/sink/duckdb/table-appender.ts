@@ -1,8 +1,10 @@
-import type { DuckDBAppender } from '@duckdb/node-api';
+import { type DuckDBAppender, DuckDBDataChunk } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import { BinlakeError } from '../../core/errors.js';
 import { type TableRef, tableId } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
-import type { CellWriter } from './values.js';
+import { CHUNK_ROWS, type ChunkColumn, chunkColumn, nullColumn } from './chunk-columns.js';
+import type { DuckDbStorage } from './type-mapping.js';
 
 /** How a physical column of a destination table is filled. */
 export interface PhysicalColumn {
@@ -11,7 +13,8 @@ export interface PhysicalColumn {
   source: number;
   /** Index into the additional values, or -1. Both -1: a column binlake does not know (NULL). */
   meta: number;
-  write: CellWriter;
+  /** What binlake stores in it; null for a column binlake does not know. */
+  storage: DuckDbStorage | null;
 }
 
 export function errorText(error: unknown): string {
@@ -20,13 +23,18 @@ export function errorText(error: unknown): string {
 
 /**
  * Rows of one destination table into one DuckDB appender, inside its connection's open
- * transaction: the hot loop of every write (full-sync chunks and `_log` rows alike).
+ * transaction: the hot loop of every write (full-sync chunks and `_log` rows alike). Rows are
+ * gathered column by column into a data chunk of 2048 (see chunk-columns.ts) that the appender
+ * takes whole.
  */
 export class TableAppender {
   // Parallel arrays keep the per-value work to one branch and one call.
   private readonly sources: number[];
   private readonly metaIndexes: number[];
-  private readonly writers: CellWriter[];
+  private readonly columns: ChunkColumn[];
+  private readonly chunk: DuckDBDataChunk;
+  /** Complete rows in the chunk. */
+  private rows = 0;
 
   constructor(
     /** `<target>_base` or `<target>_log`. */
@@ -39,47 +47,35 @@ export class TableAppender {
   ) {
     this.sources = layout.map((col) => col.source);
     this.metaIndexes = layout.map((col) => col.meta);
-    this.writers = layout.map((col) => col.write);
+    this.columns = layout.map((col) => (col.storage === null ? nullColumn() : chunkColumn(col.storage)));
+    this.chunk = DuckDBDataChunk.create(layout.map((_, i) => appender.columnType(i)));
   }
 
   /**
    * Appends `rows`, each with its additional values `metas[r]` (the `_log` columns) or none.
    * A row of the wrong width throws BLK_D4005, a value the column cannot hold BLK_D4007 naming
-   * the row and the column; what was appended before stays in the appender (the caller's
-   * transaction is rolled back).
+   * the row and the column; the rows before it may be appended already (the caller's transaction
+   * is rolled back).
    */
   write(rows: readonly Row[], metas: readonly Value[][] | null): void {
-    const { appender, sources, metaIndexes, writers, width } = this;
+    const { sources, metaIndexes, columns, width } = this;
     const n = sources.length;
     let r = 0;
     let c = 0;
     try {
-      if (metas === null) {
-        for (; r < rows.length; r++) {
-          const row = rows[r];
-          if (row.length !== width) throw this.widthError(row);
-          for (c = 0; c < n; c++) {
-            const source = sources[c];
-            const value = source >= 0 ? row[source] : null;
-            if (value === null) appender.appendNull();
-            else writers[c](appender, value);
-          }
-          appender.endRow();
+      for (; r < rows.length; r++) {
+        const row = rows[r];
+        if (row.length !== width) throw this.widthError(row);
+        const meta = metas === null ? null : metas[r];
+        const at = this.rows;
+        for (c = 0; c < n; c++) {
+          const source = sources[c];
+          const m = metaIndexes[c];
+          const value = source >= 0 ? row[source] : m >= 0 && meta !== null ? meta[m] : null;
+          if (value === null) columns[c].setNull(at);
+          else columns[c].set(at, value);
         }
-      } else {
-        for (; r < rows.length; r++) {
-          const row = rows[r];
-          if (row.length !== width) throw this.widthError(row);
-          const meta = metas[r];
-          for (c = 0; c < n; c++) {
-            const source = sources[c];
-            const m = metaIndexes[c];
-            const value = source >= 0 ? row[source] : m >= 0 ? meta[m] : null;
-            if (value === null) appender.appendNull();
-            else writers[c](appender, value);
-          }
-          appender.endRow();
-        }
+        if (++this.rows === CHUNK_ROWS) this.appendChunk();
       }
     } catch (error) {
       if (error instanceof BinlakeError) throw error;
@@ -98,11 +94,26 @@ export class TableAppender {
 
   /** Flushes what was appended into the transaction. */
   close(): void {
+    if (this.rows > 0) this.appendChunk();
     this.appender.closeSync();
+  }
+
+  /** Hands the gathered rows to the appender as one data chunk and starts the next. */
+  private appendChunk(): void {
+    const raw = this.chunk.chunk;
+    const rows = this.rows;
+    this.rows = 0;
+    for (let c = 0; c < this.columns.length; c++) {
+      this.columns[c].flush(bindings.data_chunk_get_vector(raw, c), rows);
+    }
+    bindings.data_chunk_set_size(raw, rows);
+    this.appender.appendDataChunk(this.chunk);
+    bindings.data_chunk_reset(raw);
   }
 
   /** Drops what was not flushed; errors are ignored (the transaction is rolled back anyway). */
   abandon(): void {
+    this.rows = 0;
     try {
       this.appender.clear();
       this.appender.closeSync();

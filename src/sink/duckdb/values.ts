@@ -3,7 +3,6 @@ import {
   BLOB,
   DECIMAL,
   DOUBLE,
-  type DuckDBAppender,
   DuckDBBlobValue,
   DuckDBDecimalValue,
   type DuckDBType,
@@ -25,9 +24,6 @@ import type { DuckDbStorage } from './type-mapping.js';
  * Canonical Value ⇄ DuckDB, per storage type. Every conversion is exact or throws a TypeError
  * (the sink turns it into BLK_D4007 naming the table and column); nothing is rounded.
  */
-
-/** Appends one non-null value to the appender's current column. */
-export type CellWriter = (appender: DuckDBAppender, value: Exclude<Value, null>) => void;
 
 function kindOf(value: unknown): string {
   return value instanceof Uint8Array ? 'Uint8Array' : typeof value;
@@ -86,44 +82,6 @@ export function formatDecimal(unscaled: bigint, scale: number): string {
   const text =
     scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
   return negative ? `-${text}` : text;
-}
-
-export function cellWriter(storage: DuckDbStorage): CellWriter {
-  switch (storage.type) {
-    case 'TINYINT':
-      return (a, v) => a.appendTinyInt(expectNumber(v, 'TINYINT'));
-    case 'SMALLINT':
-      return (a, v) => a.appendSmallInt(expectNumber(v, 'SMALLINT'));
-    case 'INTEGER':
-      return (a, v) => a.appendInteger(typeof v === 'number' ? v : expectNumber(v, 'INTEGER'));
-    case 'UTINYINT':
-      return (a, v) => a.appendUTinyInt(expectNumber(v, 'UTINYINT'));
-    case 'USMALLINT':
-      return (a, v) => a.appendUSmallInt(expectNumber(v, 'USMALLINT'));
-    case 'UINTEGER':
-      return (a, v) => a.appendUInteger(expectNumber(v, 'UINTEGER'));
-    case 'BIGINT':
-      return (a, v) => a.appendBigInt(typeof v === 'bigint' ? v : expectBigInt(v, 'BIGINT'));
-    case 'UBIGINT':
-      return (a, v) => a.appendUBigInt(expectBigInt(v, 'UBIGINT'));
-    case 'FLOAT':
-      // The canonical FLOAT is already the exact float32; any other double rounds to the float32
-      // MySQL itself stored for it (its shortest text form reads back to the same float32).
-      return (a, v) => a.appendFloat(typeof v === 'number' ? v : expectNumber(v, 'FLOAT'));
-    case 'DOUBLE':
-      return (a, v) => a.appendDouble(expectNumber(v, 'DOUBLE'));
-    case 'DECIMAL': {
-      const { width, scale } = storage;
-      return (a, v) =>
-        a.appendDecimal(
-          new DuckDBDecimalValue(parseDecimal(expectString(v, 'DECIMAL'), width, scale), width, scale),
-        );
-    }
-    case 'VARCHAR':
-      return (a, v) => a.appendVarchar(typeof v === 'string' ? v : expectString(v, 'VARCHAR'));
-    case 'BLOB':
-      return (a, v) => a.appendBlob(expectBytes(v));
-  }
 }
 
 /** The DuckDB type object of a storage type, for bound parameters. */

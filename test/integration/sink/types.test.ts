@@ -22,6 +22,8 @@ const COLUMNS: [ColumnSchema, string][] = [
   [col('dec38', 'decimal', { length: 38, scale: 10 }), 'DECIMAL(38,10)'],
   [col('dec65', 'decimal', { length: 65, scale: 30 }), 'VARCHAR'],
   [col('dec52', 'decimal', { length: 5, scale: 2, unsigned: true }), 'DECIMAL(5,2)'],
+  [col('dec41', 'decimal', { length: 4, scale: 1 }), 'DECIMAL(4,1)'],
+  [col('dec184', 'decimal', { length: 18, scale: 4 }), 'DECIMAL(18,4)'],
   [col('b', 'bit', { length: 64 }), 'UBIGINT'],
   [col('y', 'year'), 'USMALLINT'],
   [col('dt', 'date'), 'VARCHAR'],
@@ -65,6 +67,8 @@ const ROWS: Row[] = [
     '-1234567890123456789012345678.0123456789',
     '-12345678901234567890123456789012345.012345678901234567890123456789',
     '999.99',
+    '-999.9',
+    '-99999999999999.9999',
     18446744073709551615n,
     2155,
     '0000-00-00',
@@ -99,6 +103,8 @@ const ROWS: Row[] = [
     '0.0000000001',
     '0.000000000000000000000000000001',
     '0.00',
+    '0.5',
+    '99999999999999.9999',
     1n,
     0,
     '2024-02-29',
@@ -207,6 +213,57 @@ describe('DuckDB type mapping and value round trip', () => {
     row[COLUMNS.findIndex(([c]) => c.name === 'dec38')] = null;
     row[COLUMNS.findIndex(([c]) => c.name === 'tiu')] = -1;
     await expect(sink.appendBaseChunk('every_type', [row], { cursor: [10] })).rejects.toThrow(/column tiu/);
+    for (const [name, value] of [
+      ['ti', 128],
+      ['si', 1.5],
+      ['iu', 4294967296],
+      ['bi', 9223372036854775808n],
+      ['biu', -1n],
+      ['dec41', '1000.0'],
+      ['dec184', '100000000000000.0000'],
+      ['c', new Uint8Array([1])],
+      ['bl', 'text'],
+    ] as const) {
+      const bad = [...ROWS[2]];
+      bad[0] = 10;
+      bad[COLUMNS.findIndex(([c]) => c.name === name)] = value;
+      await expect(sink.appendBaseChunk('every_type', [bad], { cursor: [10] }), name).rejects.toThrow(
+        new RegExp(`column ${name}:`),
+      );
+    }
     expect((await sink.readRows('every_type')).length).toBe(3);
+  });
+
+  it('keeps values and NULLs exact across data chunks of 2048 rows', async () => {
+    // Chunk 1 without NULLs, chunk 2 with NULLs in every column, chunk 3 without again: a NULL
+    // mask of one chunk must not stay on the next, and short (inline) and long strings alternate.
+    const rows: Row[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const from = i >= 2048 && i < 4096 && i % 7 === 0 ? ROWS[2] : ROWS[i % 2];
+      const row = [...from];
+      row[0] = 100 + i;
+      // Short values live inside DuckDB's 16-byte entries: a shorter one after a longer one in
+      // the same entry must compare equal to its literal (DuckDB compares inline entries whole).
+      const short = i < 2048 ? 'twelve-chars' : 'ab';
+      row[COLUMNS.findIndex(([c]) => c.name === 'vc')] = i % 3 === 0 ? short : `value number ${i} é`;
+      // ROWS[1]'s 70 kB blob in every other row would be 175 MB; keep a few
+      if (row[COLUMNS.findIndex(([c]) => c.name === 'bl')] !== null && i % 1000 !== 1) {
+        row[COLUMNS.findIndex(([c]) => c.name === 'bl')] = new Uint8Array([i & 255, 0, i >> 8]);
+      }
+      rows.push(row);
+    }
+    await sink.appendBaseChunk('every_type', rows, { cursor: [5099], rowsTotal: 5003 });
+    const stored = (await sink.readRows('every_type')).filter((r) => (r[0] as number) >= 100);
+    expect(stored.length).toBe(rows.length);
+    for (let i = 0; i < rows.length; i++) expect(stored[i], `row ${i}`).toEqual(rows[i]);
+    const counts = await sink.sqlRows(
+      `SELECT vc, count(*) FROM every_type_base WHERE vc IN ('ab', 'twelve-chars') GROUP BY vc ORDER BY vc`,
+    );
+    const expected = (v: string) =>
+      rows.filter((r) => r[COLUMNS.findIndex(([c]) => c.name === 'vc')] === v).length;
+    expect(counts).toEqual([
+      ['ab', BigInt(expected('ab'))],
+      ['twelve-chars', BigInt(expected('twelve-chars'))],
+    ]);
   });
 });

@@ -1,0 +1,332 @@
+import bindings, { type Vector } from '@duckdb/node-bindings';
+import type { Value } from '../../core/values.js';
+import type { DuckDbStorage } from './type-mapping.js';
+import { parseDecimal } from './values.js';
+
+/**
+ * The columns of one DuckDB data chunk, filled in JavaScript memory and copied into DuckDB's
+ * vectors once per chunk: numbers into typed arrays copied with one call per column, short
+ * strings (the `_log` flags, dates, most enums) written inline into DuckDB's 16-byte string
+ * entries, and only longer strings and blobs handed over one native call each. The appender's
+ * row-by-row API costs one native call per value plus one per row, which was most of what the
+ * JavaScript thread spent on a write.
+ *
+ * Every conversion is exact or throws a TypeError (the appender names the table, row and column
+ * in BLK_D4007); typed arrays would wrap an out-of-range value silently, so each column checks
+ * the range first.
+ */
+
+/** Rows per data chunk: DuckDB's vector size (2048). */
+export const CHUNK_ROWS = bindings.vector_size();
+
+type NonNull = Exclude<Value, null>;
+
+/** One column of the chunk being filled. */
+export interface ChunkColumn {
+  /** Stores a non-null value at `row`; throws a TypeError when the column cannot hold it exactly. */
+  set(row: number, value: NonNull): void;
+  setNull(row: number): void;
+  /** Copies rows [0, rows) into `vector` and starts over. */
+  flush(vector: Vector, rows: number): void;
+}
+
+function kindOf(value: unknown): string {
+  return value instanceof Uint8Array ? 'Uint8Array' : typeof value;
+}
+
+function notFit(storage: string, value: unknown): TypeError {
+  return new TypeError(`${storage} cannot hold ${kindOf(value)} ${String(value)}`);
+}
+
+/** The validity mask of one column: all valid until the first NULL of a chunk. */
+class Validity {
+  private readonly words = new Uint32Array(CHUNK_ROWS / 32);
+  private hasNull = false;
+
+  clear(row: number): void {
+    if (!this.hasNull) {
+      this.words.fill(0xffffffff);
+      this.hasNull = true;
+    }
+    this.words[row >>> 5] &= ~(1 << (row & 31));
+  }
+
+  /** Before the row is valid again (a chunk's rows are written once, but a failed row may be rewritten). */
+  set(row: number): void {
+    if (this.hasNull) this.words[row >>> 5] |= 1 << (row & 31);
+  }
+
+  /** A chunk reset makes every row valid again, so a chunk without NULLs has nothing to copy. */
+  flush(vector: Vector, rows: number): void {
+    if (!this.hasNull) return;
+    bindings.vector_ensure_validity_writable(vector);
+    bindings.copy_data_to_vector_validity(vector, 0, this.words.buffer, 0, Math.ceil(rows / 64) * 8);
+    this.hasNull = false;
+  }
+}
+
+type NumberArray =
+  | Int8Array<ArrayBuffer>
+  | Int16Array<ArrayBuffer>
+  | Int32Array<ArrayBuffer>
+  | Uint8Array<ArrayBuffer>
+  | Uint16Array<ArrayBuffer>
+  | Uint32Array<ArrayBuffer>
+  | Float32Array<ArrayBuffer>
+  | Float64Array<ArrayBuffer>;
+
+/** TINYINT … UINTEGER, FLOAT, DOUBLE and DECIMAL(1..9): one typed-array element per row. */
+class NumberColumn implements ChunkColumn {
+  private readonly validity = new Validity();
+
+  constructor(
+    private readonly items: NumberArray,
+    /** The value as the number to store; throws a TypeError when it does not fit exactly. */
+    private readonly convert: (value: NonNull) => number,
+  ) {}
+
+  set(row: number, value: NonNull): void {
+    this.items[row] = this.convert(value);
+    this.validity.set(row);
+  }
+
+  setNull(row: number): void {
+    this.validity.clear(row);
+  }
+
+  flush(vector: Vector, rows: number): void {
+    const items = this.items;
+    bindings.copy_data_to_vector(vector, 0, items.buffer, 0, rows * items.BYTES_PER_ELEMENT);
+    this.validity.flush(vector, rows);
+  }
+}
+
+/** A number or a safe-integer bigint as a number; `fits` says whether the column holds it exactly. */
+function numberIn(storage: string, fits: (n: number) => boolean): (value: NonNull) => number {
+  return (value) => {
+    const n = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : Number.NaN;
+    if ((typeof value === 'number' || (typeof value === 'bigint' && BigInt(n) === value)) && fits(n))
+      return n;
+    throw notFit(storage, value);
+  };
+}
+
+const integerIn = (storage: string, min: number, max: number) =>
+  numberIn(storage, (n) => Number.isInteger(n) && n >= min && n <= max);
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * BIGINT, UBIGINT and DECIMAL(10..18) (an int64 of unscaled units): 64-bit words, written as two
+ * 32-bit halves for a safe-integer number and as a bigint otherwise.
+ */
+class Int64Column implements ChunkColumn {
+  private readonly words = new Uint32Array(CHUNK_ROWS * 2);
+  private readonly big: BigInt64Array | BigUint64Array;
+  private readonly validity = new Validity();
+
+  constructor(
+    private readonly storage: string,
+    private readonly min: bigint,
+    private readonly max: bigint,
+    /** DECIMAL: the canonical text → unscaled units; integers take numbers and bigints as they are. */
+    private readonly parse: ((text: string) => bigint) | null,
+  ) {
+    this.big = min < 0n ? new BigInt64Array(this.words.buffer) : new BigUint64Array(this.words.buffer);
+  }
+
+  set(row: number, value: NonNull): void {
+    if (typeof value === 'number' && this.parse === null && Number.isSafeInteger(value)) {
+      if (value < 0 && this.min === 0n) throw notFit(this.storage, value);
+      const high = Math.floor(value / TWO_32);
+      this.words[row * 2] = value - high * TWO_32;
+      this.words[row * 2 + 1] = high; // two's complement through the Uint32Array's wrap
+    } else {
+      let v: bigint;
+      if (this.parse !== null) {
+        if (typeof value !== 'string') throw notFit(this.storage, value);
+        v = this.parse(value);
+      } else if (typeof value === 'bigint') v = value;
+      else throw notFit(this.storage, value);
+      if (v < this.min || v > this.max) throw notFit(this.storage, value);
+      this.big[row] = v;
+    }
+    this.validity.set(row);
+  }
+
+  setNull(row: number): void {
+    this.validity.clear(row);
+  }
+
+  flush(vector: Vector, rows: number): void {
+    bindings.copy_data_to_vector(vector, 0, this.words.buffer, 0, rows * 8);
+    this.validity.flush(vector, rows);
+  }
+}
+
+const MASK_64 = (1n << 64n) - 1n;
+
+/** DECIMAL(19..38): a 128-bit integer of unscaled units, low 64 bits then the signed high 64. */
+class Int128Column implements ChunkColumn {
+  private readonly low = new BigUint64Array(CHUNK_ROWS * 2);
+  private readonly high = new BigInt64Array(this.low.buffer);
+  private readonly validity = new Validity();
+
+  constructor(
+    private readonly storage: string,
+    private readonly parse: (text: string) => bigint,
+  ) {}
+
+  set(row: number, value: NonNull): void {
+    if (typeof value !== 'string') throw notFit(this.storage, value);
+    const v = this.parse(value); // parseDecimal already refuses more than 38 digits
+    this.low[row * 2] = v & MASK_64;
+    this.high[row * 2 + 1] = v >> 64n;
+    this.validity.set(row);
+  }
+
+  setNull(row: number): void {
+    this.validity.clear(row);
+  }
+
+  flush(vector: Vector, rows: number): void {
+    bindings.copy_data_to_vector(vector, 0, this.low.buffer, 0, rows * 16);
+    this.validity.flush(vector, rows);
+  }
+}
+
+/** Strings and blobs of at most this many bytes live inside DuckDB's 16-byte string entry. */
+const INLINE_BYTES = 12;
+
+/**
+ * VARCHAR and BLOB: DuckDB's string entries are 16 bytes, a 4-byte length then, up to 12 bytes,
+ * the bytes themselves zero-padded (the C API's `duckdb_string_t`, inlined form). Such values are
+ * written here; longer ones (which need DuckDB to own a copy) are handed over one call each
+ * after the entries are copied in.
+ */
+class StringColumn implements ChunkColumn {
+  private readonly entries = new Uint8Array(CHUNK_ROWS * 16);
+  private readonly lengths = new Uint32Array(this.entries.buffer);
+  private readonly longRows: number[] = [];
+  private readonly longValues: NonNull[] = [];
+  private readonly validity = new Validity();
+
+  constructor(private readonly blob: boolean) {}
+
+  set(row: number, value: NonNull): void {
+    if (this.blob ? !(value instanceof Uint8Array) : typeof value !== 'string') {
+      throw notFit(this.blob ? 'BLOB' : 'VARCHAR', value);
+    }
+    if (!this.inline(row, value as string | Uint8Array)) {
+      this.longRows.push(row);
+      this.longValues.push(value);
+    }
+    this.validity.set(row);
+  }
+
+  /** Writes a short ASCII string or short blob into its entry; false when it must go by call. */
+  private inline(row: number, value: string | Uint8Array): boolean {
+    const n = value.length;
+    if (n > INLINE_BYTES) return false;
+    const entries = this.entries;
+    const at = row * 16;
+    if (typeof value === 'string') {
+      for (let i = 0; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c > 0x7f) return false; // UTF-8 of more than one byte: let DuckDB encode it
+        entries[at + 4 + i] = c;
+      }
+    } else {
+      entries.set(value, at + 4);
+    }
+    entries.fill(0, at + 4 + n, at + 16);
+    this.lengths[row * 4] = n;
+    return true;
+  }
+
+  setNull(row: number): void {
+    this.validity.clear(row);
+  }
+
+  flush(vector: Vector, rows: number): void {
+    bindings.copy_data_to_vector(vector, 0, this.entries.buffer, 0, rows * 16);
+    const { longRows, longValues } = this;
+    for (let i = 0; i < longRows.length; i++) {
+      const v = longValues[i];
+      if (this.blob) bindings.vector_assign_string_element_len(vector, longRows[i], v as Uint8Array);
+      else bindings.vector_assign_string_element(vector, longRows[i], v as string);
+    }
+    longRows.length = 0;
+    longValues.length = 0;
+    this.validity.flush(vector, rows);
+  }
+}
+
+/** The chunk column for a storage type: the one place the storage types meet DuckDB's memory layout. */
+export function chunkColumn(storage: DuckDbStorage): ChunkColumn {
+  switch (storage.type) {
+    case 'TINYINT':
+      return new NumberColumn(new Int8Array(CHUNK_ROWS), integerIn('TINYINT', -128, 127));
+    case 'SMALLINT':
+      return new NumberColumn(new Int16Array(CHUNK_ROWS), integerIn('SMALLINT', -32768, 32767));
+    case 'INTEGER':
+      return new NumberColumn(new Int32Array(CHUNK_ROWS), integerIn('INTEGER', -2147483648, 2147483647));
+    case 'UTINYINT':
+      return new NumberColumn(new Uint8Array(CHUNK_ROWS), integerIn('UTINYINT', 0, 255));
+    case 'USMALLINT':
+      return new NumberColumn(new Uint16Array(CHUNK_ROWS), integerIn('USMALLINT', 0, 65535));
+    case 'UINTEGER':
+      return new NumberColumn(new Uint32Array(CHUNK_ROWS), integerIn('UINTEGER', 0, 4294967295));
+    case 'BIGINT':
+      return new Int64Column('BIGINT', -(1n << 63n), (1n << 63n) - 1n, null);
+    case 'UBIGINT':
+      return new Int64Column('UBIGINT', 0n, MASK_64, null);
+    case 'FLOAT':
+      // The canonical FLOAT is already the exact float32; any other double rounds to the float32
+      // MySQL itself stored for it (its shortest text form reads back to the same float32).
+      return new NumberColumn(
+        new Float32Array(CHUNK_ROWS),
+        numberIn('FLOAT', () => true),
+      );
+    case 'DOUBLE':
+      return new NumberColumn(
+        new Float64Array(CHUNK_ROWS),
+        numberIn('DOUBLE', () => true),
+      );
+    case 'DECIMAL': {
+      const { width, scale } = storage;
+      const name = `DECIMAL(${width},${scale})`;
+      const parse = (text: string) => parseDecimal(text, width, scale);
+      // DuckDB's physical type by width: int16 up to 4 digits, int32 up to 9, int64 up to 18.
+      if (width <= 9) {
+        const units = (value: NonNull) => {
+          if (typeof value !== 'string') throw notFit(name, value);
+          return Number(parse(value)); // at most 9 digits: exact as a number
+        };
+        return new NumberColumn(width <= 4 ? new Int16Array(CHUNK_ROWS) : new Int32Array(CHUNK_ROWS), units);
+      }
+      if (width <= 18) return new Int64Column(name, -(1n << 63n), (1n << 63n) - 1n, parse);
+      return new Int128Column(name, parse);
+    }
+    case 'VARCHAR':
+      return new StringColumn(false);
+    case 'BLOB':
+      return new StringColumn(true);
+  }
+}
+
+/** A column binlake does not know (added to the table by someone else): NULL in every row. */
+export function nullColumn(): ChunkColumn {
+  const validity = new Validity();
+  return {
+    set(_row, value) {
+      throw notFit('a column binlake does not know', value);
+    },
+    setNull(row) {
+      validity.clear(row);
+    },
+    flush(vector, rows) {
+      validity.flush(vector, rows);
+    },
+  };
+}
