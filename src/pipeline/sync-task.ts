@@ -465,7 +465,8 @@ export class SyncTask {
       // This piece began a chunk (also after an ADD COLUMN committed the last one early).
       if (load.pendingRows === piece.rows.length) chunkBytes = 0;
       chunkBytes += approximateRowsBytes(piece.rows);
-      if (piece.atBoundary || chunkBytes >= CHUNK_MAX_BYTES || this.stopping) await load.commit();
+      if (this.stopping) await load.commit();
+      else if (piece.atBoundary || chunkBytes >= CHUNK_MAX_BYTES) await load.seal();
       if (this.stopping) return;
     }
     await load.commit();

@@ -23,12 +23,17 @@ export interface BaseLoad {
    * of its last row; nothing is stored until `commit`.
    */
   append(rows: Row[], progress: { cursor: Row | null; rowsTotal?: number | null }): Promise<void>;
-  /** Rows appended since the last commit. */
+  /** Rows appended since the chunk began. */
   readonly pendingRows: number;
   /**
-   * ONE transaction: the rows appended since the last commit, the cursor after them,
-   * rowsCopied (+= their count), rowsTotal (when given) and phase `full`. Nothing to do when
-   * nothing is pending.
+   * Ends the chunk: the same transaction as `commit`, but its COMMIT runs in the background while
+   * the next chunk appends (chunks still commit in order). A failure of it fails the next call.
+   */
+  seal(): Promise<void>;
+  /**
+   * ONE transaction: the rows appended since the chunk began, the cursor after them,
+   * rowsCopied (+= their count), rowsTotal (when given) and phase `full`; resolves once it and
+   * every chunk sealed before are committed. Nothing to do when nothing is pending.
    */
   commit(): Promise<void>;
   /**

@@ -108,6 +108,8 @@ export class DuckDbSink implements Sink {
   private checkpoint: Checkpoint | null = null;
   /** `seq` of the newest checkpoint row (writeCheckpoint). */
   private checkpointSeq = 0n;
+  /** The seq of the newest table-state row written or read (see writeState). */
+  private stateSeq = 0n;
   /** A change log's checkpoint written and not yet committed. */
   private pendingCheckpoint: Checkpoint | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -188,6 +190,10 @@ export class DuckDbSink implements Sink {
     await this.connection.run(
       `CREATE TABLE IF NOT EXISTS ${quoteIdent(STATE_TABLES.tables)} (target VARCHAR NOT NULL, source_database VARCHAR NOT NULL, source_table VARCHAR NOT NULL, phase VARCHAR NOT NULL, schema_json VARCHAR NOT NULL, column_renames_json VARCHAR NOT NULL, rows_copied BIGINT NOT NULL, rows_total BIGINT, cursor_json VARCHAR, consistent_from BIGINT)`,
     );
+    // A table's state has a row per writer too (see writeState); files written before had one row.
+    await this.connection.run(
+      `ALTER TABLE ${quoteIdent(STATE_TABLES.tables)} ADD COLUMN IF NOT EXISTS slot INTEGER DEFAULT 0; ALTER TABLE ${quoteIdent(STATE_TABLES.tables)} ADD COLUMN IF NOT EXISTS seq BIGINT DEFAULT 0`,
+    );
     await this.loadState();
   }
 
@@ -255,17 +261,19 @@ export class DuckDbSink implements Sink {
   /** Reads the stored checkpoint and table states into the caches. */
   private async loadState(): Promise<void> {
     const stored = await this.readStored();
-    // Never back: a change log may have written a newer row that is not committed yet.
+    // Never back: a change log or a load may have written a newer row that is not committed yet.
     if (stored.seq > this.checkpointSeq) this.checkpointSeq = stored.seq;
+    if (stored.stateSeq > this.stateSeq) this.stateSeq = stored.stateSeq;
     this.checkpoint = stored.checkpoint;
     this.states = stored.states;
   }
 
-  /** The stored checkpoint (the row with the highest seq) and table states, as committed now. */
+  /** The stored checkpoint and table states (each the row with the highest seq), as committed now. */
   private async readStored(): Promise<{
     checkpoint: Checkpoint | null;
     seq: bigint;
     states: Map<string, TableState>;
+    stateSeq: bigint;
   }> {
     const cp = await this.query(
       `SELECT file, position, gtid, next_record_id, last_event_timestamp, seq FROM ${quoteIdent(STATE_TABLES.checkpoint)} ORDER BY seq DESC, next_record_id DESC, file DESC, position DESC LIMIT 1`,
@@ -281,8 +289,9 @@ export class DuckDbSink implements Sink {
             lastEventTimestamp: Number(cp[0][4]),
           };
     const rows = await this.query(
-      `SELECT target, source_database, source_table, phase, schema_json, column_renames_json, rows_copied, rows_total, cursor_json, consistent_from FROM ${quoteIdent(STATE_TABLES.tables)} ORDER BY target`,
+      `SELECT target, source_database, source_table, phase, schema_json, column_renames_json, rows_copied, rows_total, cursor_json, consistent_from, seq FROM ${quoteIdent(STATE_TABLES.tables)} ORDER BY target, seq, rows_copied`,
     );
+    // Later rows of a target (higher seq) replace earlier ones in the map.
     const states = new Map<string, TableState>(
       rows.map((r) => [
         r[0] as string,
@@ -299,13 +308,21 @@ export class DuckDbSink implements Sink {
         },
       ]),
     );
-    return { checkpoint, seq: cp.length === 0 ? 0n : (cp[0][5] as bigint), states };
+    const stateSeq = rows.reduce((max, r) => ((r[10] as bigint) > max ? (r[10] as bigint) : max), 0n);
+    return { checkpoint, seq: cp.length === 0 ? 0n : (cp[0][5] as bigint), states, stateSeq };
   }
 
-  private async writeState(state: TableState, connection = this.connection): Promise<void> {
+  /**
+   * Stores a table's state as its row with the highest `seq`. The sink's own connection replaces
+   * every row of the table (slot 0); a load's connection replaces only its slot's row, so that
+   * two chunks committing on two connections never touch the same row.
+   */
+  private async writeState(state: TableState, connection = this.connection, slot = 0): Promise<void> {
     const t = quoteIdent(STATE_TABLES.tables);
-    await connection.run(`DELETE FROM ${t} WHERE target = $1`, [state.target]);
-    await connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+    if (slot === 0) await connection.run(`DELETE FROM ${t} WHERE target = $1`, [state.target]);
+    else await connection.run(`DELETE FROM ${t} WHERE target = $1 AND slot = $2`, [state.target, slot]);
+    this.stateSeq++;
+    await connection.run(`INSERT INTO ${t} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
       state.target,
       state.source.database,
       state.source.table,
@@ -316,6 +333,8 @@ export class DuckDbSink implements Sink {
       state.rowsTotal === null ? null : BigInt(state.rowsTotal),
       state.cursor === null ? null : encodeRow(state.cursor),
       state.consistentFrom === null ? null : BigInt(state.consistentFrom),
+      slot,
+      this.stateSeq,
     ]);
   }
 
@@ -574,7 +593,7 @@ export class DuckDbSink implements Sink {
     return this.serialize(() =>
       this.transaction(async () => {
         await this.append(this.stateOf(target), 'base', rows, null);
-        const next = this.afterChunk(target, rows.length, progress);
+        const next = this.afterChunk(this.stateOf(target), rows.length, progress);
         await this.writeState(next);
         this.states.set(target, next);
       }),
@@ -582,8 +601,7 @@ export class DuckDbSink implements Sink {
   }
 
   /** The table's state once a chunk of `rows` rows ending at `progress.cursor` is stored. */
-  private afterChunk(target: string, rows: number, progress: ChunkProgress): TableState {
-    const state = this.stateOf(target);
+  private afterChunk(state: TableState, rows: number, progress: ChunkProgress): TableState {
     return {
       ...state,
       phase: state.phase === 'incremental' ? 'incremental' : 'full',
@@ -596,26 +614,31 @@ export class DuckDbSink implements Sink {
   openBaseLoad(target: string, onCommit?: (rows: number, cursor: Row | null) => void): Promise<BaseLoad> {
     return this.serialize(async () => {
       this.stateOf(target);
-      const connection = await this.instance.connect();
-      const load = new DuckDbBaseLoad(target, connection, this.loadPort, onCommit);
+      const connections: [DuckDBConnection, DuckDBConnection] = [
+        await this.instance.connect(),
+        await this.instance.connect(),
+      ];
+      const load = new DuckDbBaseLoad(target, connections, this.loadPort, onCommit);
       this.loads.add(load);
       return load;
     });
   }
 
-  /** What a load needs of the sink: its table's layout and state, on the load's own connection. */
+  /** What a load needs of the sink: its table's layout and state, on the load's own connections. */
   private readonly loadPort: LoadPort = {
     append: (connection, target, rows) => this.append(this.stateOf(target), 'base', rows, null, connection),
-    commit: async (connection, target, rows, progress) => {
-      const next = this.afterChunk(target, rows, progress);
-      try {
-        await this.writeState(next, connection);
-        await connection.run('COMMIT');
-      } catch (error) {
-        throw this.writeFailure(error, 'nothing of this chunk was stored');
-      }
-      this.states.set(target, next);
+    nextState: (target, previous, rows, progress) => {
+      // Counts follow the load's own chunks (some may still be committing); the rest (schema
+      // after an ADD COLUMN, phase) is the table's state now.
+      const state = this.stateOf(target);
+      const base = previous
+        ? { ...state, rowsCopied: previous.rowsCopied, rowsTotal: previous.rowsTotal }
+        : state;
+      return this.afterChunk(base, rows, progress);
     },
+    writeState: (connection, slot, state) => this.writeState(state, connection, slot),
+    committed: (state) => this.states.set(state.target, state),
+    writeError: (error) => this.writeFailure(error, 'nothing of this chunk was stored'),
     exclusive: () => this.exclusive,
     forget: (load) => this.loads.delete(load),
   };

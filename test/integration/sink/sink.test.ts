@@ -232,19 +232,46 @@ describe('DuckDbSink', () => {
 
   it('a failed load commit sticks until discard, so no later chunk skips the rows it lost', async () => {
     const load = await sink.openBaseLoad('orders');
-    await load.append([[1, 'a', 1n]], { cursor: [1] });
-    // The sink's own connection changes the table's state row while the load's chunk is open:
-    // DuckDB refuses the load's commit (a write-write conflict), as it would refuse any failure.
-    await sink.finishFullSync('orders', 123);
-    await rejects(load.commit(), 'BLK_D4002');
-    await rejects(load.append([[2, 'b', 2n]], { cursor: [2] }), 'BLK_D4002');
-    await rejects(load.commit(), 'BLK_D4002');
-    await load.discard();
+    // Chunks alternate between the load's two connections (state rows slot 1 and 2).
     await load.append([[1, 'a', 1n]], { cursor: [1] });
     await load.commit();
-    expect(await sink.readRows('orders')).toEqual([[1, 'a', 1n]]);
-    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 1, cursor: [1] });
+    await load.append([[2, 'b', 2n]], { cursor: [2] });
+    await load.commit();
+    await load.append([[3, 'c', 3n]], { cursor: [3] });
+    // The sink's own connection replaces the table's state rows while the chunk on slot 1 is
+    // open: DuckDB refuses that chunk (a write-write conflict), as it would refuse any failure.
+    await sink.finishFullSync('orders', 123);
+    await rejects(load.commit(), 'BLK_D4002');
+    await rejects(load.append([[4, 'd', 4n]], { cursor: [4] }), 'BLK_D4002');
+    await rejects(load.commit(), 'BLK_D4002');
+    await load.discard();
+    await load.append([[3, 'c', 3n]], { cursor: [3] });
+    await load.commit();
+    expect(await sink.readRows('orders')).toEqual([
+      [1, 'a', 1n],
+      [2, 'b', 2n],
+      [3, 'c', 3n],
+    ]);
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 3, cursor: [3] });
     await load.close();
+  });
+
+  it('sealed chunks commit in the background and in order; the newest state row wins on reopen', async () => {
+    const commits: [number, unknown][] = [];
+    const load = await sink.openBaseLoad('orders', (rows, cursor) => commits.push([rows, cursor]));
+    for (let id = 1; id <= 5; id++) {
+      await load.append([[id, String(id), BigInt(id)]], { cursor: [id], rowsTotal: 5 });
+      if (id < 5) await load.seal();
+    }
+    expect(load.pendingRows).toBe(1);
+    await load.commit();
+    expect(commits).toEqual([1, 2, 3, 4, 5].map((id) => [1, [id]]));
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 5, rowsTotal: 5, cursor: [5] });
+    await load.close();
+    await sink.close();
+    sink = await DuckDbSink.create({ path: tmp.file() });
+    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 5, cursor: [5], phase: 'full' });
+    expect((await sink.readRows('orders')).length).toBe(5);
   });
 
   it('an ADD COLUMN batch commits the open chunk of a load first; its later pieces have the column', async () => {

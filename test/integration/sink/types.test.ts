@@ -243,9 +243,12 @@ describe('DuckDB type mapping and value round trip', () => {
       const row = [...from];
       row[0] = 100 + i;
       // Short values live inside DuckDB's 16-byte entries: a shorter one after a longer one in
-      // the same entry must compare equal to its literal (DuckDB compares inline entries whole).
+      // the same entry must compare equal to its literal (DuckDB compares inline entries whole);
+      // long ASCII ones share one copy, long non-ASCII ones go one by one, and both must compare
+      // equal too (DuckDB compares the 4-byte prefix in the entry first).
       const short = i < 2048 ? 'twelve-chars' : 'ab';
-      row[COLUMNS.findIndex(([c]) => c.name === 'vc')] = i % 3 === 0 ? short : `value number ${i} é`;
+      row[COLUMNS.findIndex(([c]) => c.name === 'vc')] =
+        i % 3 === 0 ? short : `value number ${i}${i % 2 ? ' é' : ''}`;
       // ROWS[1]'s 70 kB blob in every other row would be 175 MB; keep a few
       if (row[COLUMNS.findIndex(([c]) => c.name === 'bl')] !== null && i % 1000 !== 1) {
         row[COLUMNS.findIndex(([c]) => c.name === 'bl')] = new Uint8Array([i & 255, 0, i >> 8]);
@@ -257,13 +260,16 @@ describe('DuckDB type mapping and value round trip', () => {
     expect(stored.length).toBe(rows.length);
     for (let i = 0; i < rows.length; i++) expect(stored[i], `row ${i}`).toEqual(rows[i]);
     const counts = await sink.sqlRows(
-      `SELECT vc, count(*) FROM every_type_base WHERE vc IN ('ab', 'twelve-chars') GROUP BY vc ORDER BY vc`,
+      `SELECT vc, count(*) FROM every_type_base
+       WHERE vc IN ('ab', 'twelve-chars', 'value number 4', 'value number 4001 é') GROUP BY vc ORDER BY vc`,
     );
     const expected = (v: string) =>
       rows.filter((r) => r[COLUMNS.findIndex(([c]) => c.name === 'vc')] === v).length;
     expect(counts).toEqual([
       ['ab', BigInt(expected('ab'))],
       ['twelve-chars', BigInt(expected('twelve-chars'))],
+      ['value number 4', 1n],
+      ['value number 4001 é', 1n],
     ]);
   });
 });
