@@ -1,15 +1,21 @@
-import { type DuckDBAppender, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { DEFAULT_MEMORY_LIMIT } from '../../src/sink/duckdb/duckdb-sink.js';
 import { fail, input, output } from './common.js';
-import { timedAppend, timedChunkAppend } from './timed-append.js';
+import { canonicalOf, timedAppend, timedChunkAppend, timedSinkAppend } from './timed-append.js';
 
 /**
  * cdc-catchup floor: DuckDB alone appending the `_log` rows a catch-up wrote. The rows are read
  * back from the catch-up's warehouse into arrays first (not timed); then only the appends and
  * the commit into a fresh file with the same table definition are timed, with the same DuckDB
- * settings as binlake's sink, once row by row through the appender and once column by column in
- * data chunks; `seconds` is the faster. No catch-up that writes these rows through DuckDB from
- * JavaScript can finish faster than this.
+ * settings as binlake's sink, three ways: row by row through the appender, column by column in
+ * data chunks (the library's bulk call), and through binlake's own TableAppender; `seconds` is
+ * the fastest. No catch-up that writes these rows through DuckDB from JavaScript these ways can
+ * finish faster than this.
  */
 interface Input {
   warehouse: string;
@@ -66,23 +72,39 @@ async function main(): Promise<void> {
   duck.closeSync();
   instance.closeSync();
 
-  // The same rows column by column in data chunks, into a second file with the same settings.
+  // The same rows column by column in data chunks, then through binlake's own TableAppender,
+  // each into a fresh file with the same settings.
   const columns: DuckDBValue[][] = types.map((_, c) => rows.map((row) => row[c]));
-  const chunkInstance = await DuckDBInstance.create(`${duckdb}-chunks`, {
-    memory_limit: DEFAULT_MEMORY_LIMIT,
-    threads: '1',
-  });
-  const chunkDuck = await chunkInstance.connect();
-  await chunkDuck.run(String(definition[0]));
-  const chunkSeconds = await timedChunkAppend(chunkDuck, table, columns, rows.length);
-  chunkDuck.closeSync();
-  chunkInstance.closeSync();
+  const chunkSeconds = await inFreshFile(`${duckdb}-chunks`, String(definition[0]), (d) =>
+    timedChunkAppend(d, table, columns, rows.length),
+  );
+  columns.length = 0;
+  const canonical = rows.map((row) => row.map((v, c) => canonicalOf(v, types[c])));
+  const sinkSeconds = await inFreshFile(`${duckdb}-sink`, String(definition[0]), (d) =>
+    timedSinkAppend(d, table, types, canonical),
+  );
   output({
     rows: rows.length,
-    seconds: Math.min(appenderSeconds, chunkSeconds),
+    seconds: Math.min(appenderSeconds, chunkSeconds, sinkSeconds),
     appenderSeconds,
     chunkSeconds,
+    sinkSeconds,
   });
+}
+
+/** A fresh file with the sink's write settings and the table, for one timed way. */
+async function inFreshFile(
+  file: string,
+  definition: string,
+  timed: (duck: DuckDBConnection) => Promise<number>,
+): Promise<number> {
+  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT, threads: '1' });
+  const duck = await instance.connect();
+  await duck.run(definition);
+  const s = await timed(duck);
+  duck.closeSync();
+  instance.closeSync();
+  return s;
 }
 
 main().catch(fail);

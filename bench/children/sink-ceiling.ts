@@ -1,19 +1,22 @@
-import { DuckDBBlobValue, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBBlobValue, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { Value } from '../../src/core/values.js';
 import {
   COLUMNS_QUERY,
+  type ColumnPlan,
   createTableSql,
   type Prepared,
   planColumn,
   type SourceColumn,
 } from '../lib/typemap.js';
 import { fail, input, mysqlConnection, output, type ServerInput } from './common.js';
-import { timedAppend, timedChunkAppend } from './timed-append.js';
+import { canonicalOf, timedAppend, timedChunkAppend, timedSinkAppend } from './timed-append.js';
 
 /**
  * Full-load ceiling (b): DuckDB alone. The rows are read from the source and converted to the
  * appender's value types first (not timed); then only the appends and the commit are timed, into
- * a fresh DuckDB file with the same column types binlake uses, once row by row through the
- * appender and once column by column in data chunks. `seconds` is the faster of the two.
+ * a fresh DuckDB file with the same column types binlake uses, three ways: row by row through
+ * the appender, column by column in data chunks (the library's bulk call), and through binlake's
+ * own TableAppender. `seconds` is the fastest.
  */
 interface Input {
   server: ServerInput;
@@ -57,18 +60,50 @@ async function main(): Promise<void> {
 
   // The same values as columns (a blob as the value object the chunk takes), into a second file.
   const byColumn: DuckDBValue[][] = plans.map(() => new Array(rows));
+  const canonical: Value[][] = [];
   for (let k = 0; k < cells.length; k++) {
     const v = cells[k];
-    byColumn[k % width][Math.floor(k / width)] = v instanceof Uint8Array ? new DuckDBBlobValue(v) : v;
+    const c = k % width;
+    const r = Math.floor(k / width);
+    byColumn[c][r] = v instanceof Uint8Array ? new DuckDBBlobValue(v) : v;
+    if (c === 0) canonical.push(new Array(width));
+    canonical[r][c] = canonicalOf(v, plans[c].duckSql);
   }
   cells.length = 0;
-  const chunkInstance = await DuckDBInstance.create(`${duckdb}-chunks`);
-  const chunkDuck = await chunkInstance.connect();
-  await chunkDuck.run(createTableSql(table, plans));
-  const chunkSeconds = await timedChunkAppend(chunkDuck, table, byColumn, rows);
-  chunkDuck.closeSync();
-  chunkInstance.closeSync();
-  output({ rows, seconds: Math.min(appenderSeconds, chunkSeconds), appenderSeconds, chunkSeconds });
+  const chunkSeconds = await inFreshFile(`${duckdb}-chunks`, table, plans, (duck) =>
+    timedChunkAppend(duck, table, byColumn, rows),
+  );
+  byColumn.length = 0;
+  const sinkSeconds = await inFreshFile(`${duckdb}-sink`, table, plans, (duck) =>
+    timedSinkAppend(
+      duck,
+      table,
+      plans.map((p) => p.duckSql),
+      canonical,
+    ),
+  );
+  output({
+    rows,
+    seconds: Math.min(appenderSeconds, chunkSeconds, sinkSeconds),
+    appenderSeconds,
+    chunkSeconds,
+    sinkSeconds,
+  });
+}
+
+async function inFreshFile(
+  file: string,
+  table: string,
+  plans: ColumnPlan[],
+  timed: (duck: DuckDBConnection) => Promise<number>,
+): Promise<number> {
+  const instance = await DuckDBInstance.create(file);
+  const duck = await instance.connect();
+  await duck.run(createTableSql(table, plans));
+  const s = await timed(duck);
+  duck.closeSync();
+  instance.closeSync();
+  return s;
 }
 
 main().catch(fail);

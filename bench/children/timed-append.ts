@@ -1,9 +1,15 @@
 import {
   type DuckDBAppender,
+  DuckDBBlobValue,
   type DuckDBConnection,
   DuckDBDataChunk,
+  DuckDBDecimalValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import type { Value } from '../../src/core/values.js';
+import { type PhysicalColumn, TableAppender } from '../../src/sink/duckdb/table-appender.js';
+import type { DuckDbStorage } from '../../src/sink/duckdb/type-mapping.js';
+import { formatDecimal } from '../../src/sink/duckdb/values.js';
 import { seconds } from './common.js';
 
 /**
@@ -29,7 +35,7 @@ export async function timedAppend(
  * The other way DuckDB takes ready values: whole columns at once, one data chunk of 2048 rows
  * after another, through the library's own bulk call (`setColumnValues`, then
  * `appendDataChunk`). `columns[c][r]` is the DuckDBValue of row r in column c. Timed like
- * `timedAppend`; the children report the faster of the two as DuckDB alone.
+ * `timedAppend`; the children report the fastest way as DuckDB alone.
  */
 export function timedChunkAppend(
   duck: DuckDBConnection,
@@ -48,4 +54,44 @@ export function timedChunkAppend(
       appender.appendDataChunk(chunk);
     }
   });
+}
+
+/**
+ * The third way, and the one binlake's sink takes: its own TableAppender (data chunks with
+ * numbers in typed arrays and each column's long strings handed over as one copy) over ready
+ * rows of canonical values. `types` are the DuckDB column types as DuckDB prints them.
+ */
+export function timedSinkAppend(
+  duck: DuckDBConnection,
+  table: string,
+  types: string[],
+  rows: Value[][],
+): Promise<number> {
+  const layout: PhysicalColumn[] = types.map((type, i) => ({
+    name: `c${i}`,
+    source: i,
+    meta: -1,
+    storage: storageOf(type),
+  }));
+  return timedAppend(duck, table, (appender) => {
+    const writer = new TableAppender(table, { database: 'bench', table }, appender, layout, layout.length);
+    writer.write(rows, null);
+    writer.close();
+  });
+}
+
+/** DuckDB's printed type ('INTEGER', 'DECIMAL(10,2)', …) as binlake's storage type. */
+function storageOf(type: string): DuckDbStorage {
+  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(type);
+  if (decimal) return { type: 'DECIMAL', sql: type, width: Number(decimal[1]), scale: Number(decimal[2]) };
+  return { type: type as Exclude<DuckDbStorage['type'], 'DECIMAL'>, sql: type };
+}
+
+/** A value DuckDB returned or the appender takes, as binlake's canonical Value for `type`. */
+export function canonicalOf(value: unknown, type: string): Value {
+  if (value === null || value === undefined) return null;
+  if (value instanceof DuckDBDecimalValue) return formatDecimal(value.value, value.scale);
+  if (value instanceof DuckDBBlobValue) return value.bytes;
+  if (type === 'BIGINT' || type === 'UBIGINT') return BigInt(value as number | bigint);
+  return value as Value;
 }

@@ -33,6 +33,7 @@ const FIGURES: FigureSpec[] = [
   { key: 'log_floor_s', label: 'DuckDB alone appends the _log rows (floor, faster way)', unit: 's' },
   { key: 'log_floor_appender_s', label: 'floor row by row through the appender', unit: 's' },
   { key: 'log_floor_chunks_s', label: 'floor column by column in data chunks', unit: 's' },
+  { key: 'log_floor_sink_s', label: "floor through binlake's TableAppender", unit: 's' },
   { key: 'log_floor_rate', label: 'floor row changes/s', unit: 'changes/s' },
   { key: 'dump_over_zongji', label: 'decode: binlake / zongji', unit: '×' },
   { key: 'decoder_over_zongji', label: 'decoder alone: binlake / zongji', unit: '×' },
@@ -177,20 +178,24 @@ export const cdcCatchup: Scenario = {
       // The floor: the same _log rows appended by DuckDB alone, from arrays (see the child).
       const floor = catchup
         ? await attempt(errors, '_log sink floor', () =>
-            runChild<{ rows: number; seconds: number; appenderSeconds: number; chunkSeconds: number }>(
-              'log-sink-floor',
-              {
-                warehouse: task.warehouse,
-                table: `${table}_log`,
-                duckdb: `${task.dir}/floor.duckdb`,
-              },
-            ),
+            runChild<{
+              rows: number;
+              seconds: number;
+              appenderSeconds: number;
+              chunkSeconds: number;
+              sinkSeconds: number;
+            }>('log-sink-floor', {
+              warehouse: task.warehouse,
+              table: `${table}_log`,
+              duckdb: `${task.dir}/floor.duckdb`,
+            }),
           )
         : null;
       rmSync(task.dir, { recursive: true, force: true });
       f.log_floor_s = floor?.result.seconds ?? Number.NaN;
       f.log_floor_appender_s = floor?.result.appenderSeconds ?? Number.NaN;
       f.log_floor_chunks_s = floor?.result.chunkSeconds ?? Number.NaN;
+      f.log_floor_sink_s = floor?.result.sinkSeconds ?? Number.NaN;
       f.log_floor_rate = rowChanges / f.log_floor_s;
       f.catchup_s = catchup?.wallSeconds ?? Number.NaN;
       f.catchup_rate = rowChanges / f.catchup_s;

@@ -23,6 +23,7 @@ const FIGURES: FigureSpec[] = [
   { key: 'sink_s', label: '(b) DuckDB alone, append+commit (faster way)', unit: 's' },
   { key: 'sink_appender_s', label: '(b) row by row through the appender', unit: 's' },
   { key: 'sink_chunks_s', label: '(b) column by column in data chunks', unit: 's' },
+  { key: 'sink_sink_s', label: "(b) through binlake's TableAppender", unit: 's' },
   { key: 'sink_rows_s', label: '(b) sink ceiling rows/s', unit: 'rows/s' },
   { key: 'naive_s', label: '(c) mysql2 → appender loop wall time', unit: 's' },
   { key: 'naive_rows_s', label: '(c) hand-written loop rows/s', unit: 'rows/s' },
@@ -103,18 +104,22 @@ function fullLoadScenario(name: 'full-load' | 'wide-types'): Scenario {
 
         const sinkFile = `${ctx.workDir}/sink-${name}-${run}.duckdb`;
         const sink = await attempt(errors, '(b) sink ceiling', () =>
-          runChild<{ rows: number; seconds: number; appenderSeconds: number; chunkSeconds: number }>(
-            'sink-ceiling',
-            { ...childInput, duckdb: sinkFile },
-          ),
+          runChild<{
+            rows: number;
+            seconds: number;
+            appenderSeconds: number;
+            chunkSeconds: number;
+            sinkSeconds: number;
+          }>('sink-ceiling', { ...childInput, duckdb: sinkFile }),
         );
-        for (const file of [sinkFile, `${sinkFile}-chunks`]) {
+        for (const file of [sinkFile, `${sinkFile}-chunks`, `${sinkFile}-sink`]) {
           rmSync(file, { force: true });
           rmSync(`${file}.wal`, { force: true });
         }
         f.sink_s = sink?.result.seconds ?? Number.NaN;
         f.sink_appender_s = sink?.result.appenderSeconds ?? Number.NaN;
         f.sink_chunks_s = sink?.result.chunkSeconds ?? Number.NaN;
+        f.sink_sink_s = sink?.result.sinkSeconds ?? Number.NaN;
         f.sink_rows_s = rows / f.sink_s;
 
         const naiveFile = `${ctx.workDir}/naive-${name}-${run}.duckdb`;

@@ -7,9 +7,9 @@ import { parseDecimal } from './values.js';
  * The columns of one DuckDB data chunk, filled in JavaScript memory and copied into DuckDB's
  * vectors once per chunk: numbers into typed arrays copied with one call per column, short
  * strings (the `_log` flags, dates, most enums) written inline into DuckDB's 16-byte string
- * entries, and only longer strings and blobs handed over one native call each. The appender's
- * row-by-row API costs one native call per value plus one per row, which was most of what the
- * JavaScript thread spent on a write.
+ * entries, longer strings and blobs handed over as one copy per column (see StringColumn). The
+ * appender's row-by-row API costs one native call per value plus one per row, which was most of
+ * what the JavaScript thread spent on a write.
  *
  * Every conversion is exact or throws a TypeError (the appender names the table, row and column
  * in BLK_D4007); typed arrays would wrap an out-of-range value silently, so each column checks
@@ -35,7 +35,10 @@ function kindOf(value: unknown): string {
 }
 
 function notFit(storage: string, value: unknown): TypeError {
-  return new TypeError(`${storage} cannot hold ${kindOf(value)} ${String(value)}`);
+  const text = String(value);
+  return new TypeError(
+    `${storage} cannot hold ${kindOf(value)} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`,
+  );
 }
 
 /** The validity mask of one column: all valid until the first NULL of a chunk. */
@@ -51,7 +54,7 @@ class Validity {
     this.words[row >>> 5] &= ~(1 << (row & 31));
   }
 
-  /** Before the row is valid again (a chunk's rows are written once, but a failed row may be rewritten). */
+  /** Marks the row valid: a row that failed half-way is written again, maybe without its NULL. */
   set(row: number): void {
     if (this.hasNull) this.words[row >>> 5] |= 1 << (row & 31);
   }
@@ -296,8 +299,9 @@ class StringColumn implements ChunkColumn {
         heap.copy(grown, 0, 0, end);
         heap = grown;
       }
-      const length =
-        typeof value === 'string' ? heap.write(value, end) : (heap.set(value, end), value.length);
+      let length = value.length;
+      if (typeof value === 'string') length = heap.write(value, end);
+      else heap.set(value, end);
       shared.push(i);
       spans.push(end, length);
       end += length;
