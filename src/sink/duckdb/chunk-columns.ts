@@ -120,6 +120,34 @@ const integerIn = (storage: string, min: number, max: number) =>
 const TWO_32 = 2 ** 32;
 
 /**
+ * Canonical DECIMAL text ('-12.340', exactly `scale` decimals) of at most 15 digits → its
+ * unscaled units as a number, exact; null for anything else, which `parseDecimal` then takes
+ * (and refuses what does not fit). Most DECIMAL cells are this simple, and a number spares the
+ * BigInt.
+ */
+function simpleUnits(text: string, width: number, scale: number): number | null {
+  const n = text.length;
+  const negative = text.charCodeAt(0) === 0x2d;
+  const point = scale === 0 ? n : n - scale - 1;
+  const start = negative ? 1 : 0;
+  const digits = n - start - (scale === 0 ? 0 : 1);
+  if (point <= start || digits > 15 || digits > width + 1) return null;
+  let units = 0;
+  for (let i = start; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (i === point) {
+      if (c !== 0x2e) return null;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) return null;
+    units = units * 10 + (c - 0x30);
+  }
+  // A leading zero is the only way to have width + 1 digits ('0.50' in DECIMAL(2,2)).
+  if (digits === width + 1 && text.charCodeAt(start) !== 0x30) return null;
+  return negative ? -units : units;
+}
+
+/**
  * BIGINT, UBIGINT and DECIMAL(10..18) (an int64 of unscaled units): 64-bit words, written as two
  * 32-bit halves for a safe-integer number and as a bigint otherwise.
  */
@@ -134,15 +162,25 @@ class Int64Column implements ChunkColumn {
     private readonly max: bigint,
     /** DECIMAL: the canonical text → unscaled units; integers take numbers and bigints as they are. */
     private readonly parse: ((text: string) => bigint) | null,
+    private readonly width = 0,
+    private readonly scale = 0,
   ) {
     this.big = min < 0n ? new BigInt64Array(this.words.buffer) : new BigUint64Array(this.words.buffer);
   }
 
   set(row: number, value: NonNull): void {
-    if (typeof value === 'number' && this.parse === null && Number.isSafeInteger(value)) {
-      if (value < 0 && this.min === 0n) throw notFit(this.storage, value);
-      const high = Math.floor(value / TWO_32);
-      this.words[row * 2] = value - high * TWO_32;
+    const units =
+      this.parse === null
+        ? typeof value === 'number' && Number.isSafeInteger(value)
+          ? value
+          : null
+        : typeof value === 'string'
+          ? simpleUnits(value, this.width, this.scale)
+          : null;
+    if (units !== null) {
+      if (units < 0 && this.min === 0n) throw notFit(this.storage, value);
+      const high = Math.floor(units / TWO_32);
+      this.words[row * 2] = units - high * TWO_32;
       this.words[row * 2 + 1] = high; // two's complement through the Uint32Array's wrap
     } else {
       let v: bigint;
@@ -373,15 +411,16 @@ export function chunkColumn(storage: DuckDbStorage): ChunkColumn {
       const { width, scale } = storage;
       const name = `DECIMAL(${width},${scale})`;
       const parse = (text: string) => parseDecimal(text, width, scale);
+      const units = (value: NonNull) => {
+        if (typeof value !== 'string') throw notFit(name, value);
+        return simpleUnits(value, width, scale) ?? Number(parse(value));
+      };
       // DuckDB's physical type by width: int16 up to 4 digits, int32 up to 9, int64 up to 18.
       if (width <= 9) {
-        const units = (value: NonNull) => {
-          if (typeof value !== 'string') throw notFit(name, value);
-          return Number(parse(value)); // at most 9 digits: exact as a number
-        };
+        // at most 9 digits: exact as a number
         return new NumberColumn(width <= 4 ? new Int16Array(CHUNK_ROWS) : new Int32Array(CHUNK_ROWS), units);
       }
-      if (width <= 18) return new Int64Column(name, -(1n << 63n), (1n << 63n) - 1n, parse);
+      if (width <= 18) return new Int64Column(name, -(1n << 63n), (1n << 63n) - 1n, parse, width, scale);
       return new Int128Column(name, parse);
     }
     case 'VARCHAR':

@@ -249,6 +249,12 @@ describe('DuckDB type mapping and value round trip', () => {
       const short = i < 2048 ? 'twelve-chars' : 'ab';
       row[COLUMNS.findIndex(([c]) => c.name === 'vc')] =
         i % 3 === 0 ? short : `value number ${i}${i % 2 ? ' é' : ''}`;
+      // Short DECIMALs take the number path, long ones the BigInt path (ROWS' values)
+      if (i % 3 === 1) {
+        row[COLUMNS.findIndex(([c]) => c.name === 'dec41')] = `${i % 2 ? '-' : ''}${i % 1000}.${i % 10}`;
+        row[COLUMNS.findIndex(([c]) => c.name === 'dec184')] =
+          `${i % 2 ? '-' : ''}${i * 1_000_003}.${String(i % 10_000).padStart(4, '0')}`;
+      }
       // ROWS[1]'s 70 kB blob in every other row would be 175 MB; keep a few
       if (row[COLUMNS.findIndex(([c]) => c.name === 'bl')] !== null && i % 1000 !== 1) {
         row[COLUMNS.findIndex(([c]) => c.name === 'bl')] = new Uint8Array([i & 255, 0, i >> 8]);
