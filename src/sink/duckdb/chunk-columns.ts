@@ -295,6 +295,8 @@ class StringColumn implements ChunkColumn {
   }
 
   setNull(row: number): void {
+    // An empty inline entry: never a pointer left from an earlier chunk, whose copy is gone.
+    this.words[row * 4] = 0;
     this.validity.clear(row);
   }
 

@@ -75,10 +75,13 @@ export class TableAppender {
           if (value === null) columns[c].setNull(at);
           else columns[c].set(at, value);
         }
-        if (++this.rows === CHUNK_ROWS) this.appendChunk();
+        if (++this.rows === CHUNK_ROWS) {
+          c = -1; // not a value's fault: DuckDB refused the chunk (the caller reports a write failure)
+          this.appendChunk();
+        }
       }
     } catch (error) {
-      if (error instanceof BinlakeError) throw error;
+      if (error instanceof BinlakeError || c === -1) throw error;
       const column = this.layout[c]?.name ?? '?';
       throw new BinlakeError(
         'BLK_D4007',
