@@ -1,3 +1,4 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatch, SchemaChange, SourceTransaction } from '../../../src/core/change-event.js';
 import type { TableSchema } from '../../../src/core/table-schema.js';
@@ -254,6 +255,41 @@ describe('DuckDbSink', () => {
     ]);
     expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 3, cursor: [3] });
     await load.close();
+  });
+
+  it('opens a warehouse whose state tables have no row per writer yet (older binlake) and upgrades it', async () => {
+    const file = tmp.file('older.duckdb');
+    const instance = await DuckDBInstance.create(file);
+    const c = await instance.connect();
+    await c.run(
+      'CREATE TABLE _binlake_checkpoint (file VARCHAR NOT NULL, position BIGINT NOT NULL, gtid VARCHAR, next_record_id BIGINT NOT NULL, last_event_timestamp BIGINT NOT NULL)',
+    );
+    await c.run(`INSERT INTO _binlake_checkpoint VALUES ('mysql-bin.000003', 1234, NULL, 42, 1700000000)`);
+    await c.run(
+      'CREATE TABLE _binlake_tables (target VARCHAR NOT NULL, source_database VARCHAR NOT NULL, source_table VARCHAR NOT NULL, phase VARCHAR NOT NULL, schema_json VARCHAR NOT NULL, column_renames_json VARCHAR NOT NULL, rows_copied BIGINT NOT NULL, rows_total BIGINT, cursor_json VARCHAR, consistent_from BIGINT)',
+    );
+    await c.run(
+      `INSERT INTO _binlake_tables VALUES ('orders', 'shop', 'orders', 'full', $1, '{}', 5, 9, NULL, NULL)`,
+      [JSON.stringify(ORDERS)],
+    );
+    c.closeSync();
+    instance.closeSync();
+    const older = await DuckDbSink.create({ path: file });
+    try {
+      const state = await older.readState();
+      expect(state.checkpoint).toMatchObject({ file: 'mysql-bin.000003', position: 1234, nextRecordId: 42n });
+      expect(state.tables).toEqual([
+        expect.objectContaining({ target: 'orders', phase: 'full', rowsCopied: 5 }),
+      ]);
+      // Writing needs the new columns: the state of a table and the checkpoint.
+      await older.finishFullSync('orders', 1_700_000_100);
+      await older.commitBatch(batch(42n, [], 2000));
+      const after = await older.readState();
+      expect(after.tables[0]).toMatchObject({ phase: 'incremental', consistentFrom: 1_700_000_100 });
+      expect(after.checkpoint).toMatchObject({ position: 2000, nextRecordId: 42n });
+    } finally {
+      await older.close();
+    }
   });
 
   it('sealed chunks commit in the background and in order; the newest state row wins on reopen', async () => {
