@@ -30,7 +30,7 @@ interface Lane {
   connection: DuckDBConnection;
   /** The table-state row this connection writes (1 or 2): two commits in flight never touch one row. */
   slot: number;
-  /** A transaction is open on it. */
+  /** A transaction is open on it for appends (not one handed to its COMMIT). */
   open: boolean;
   /** Its last COMMIT; settled before it begins again. */
   commit: Promise<void>;
@@ -164,6 +164,9 @@ export class DuckDbBaseLoad implements BaseLoad {
       this.failure = this.port.writeError(error);
       throw this.failure;
     }
+    // The transaction now belongs to its COMMIT: the next append on this connection waits for it
+    // (lane.commit) and begins a new one.
+    lane.open = false;
     const previous = this.lastCommit;
     const commit = (async () => {
       try {
@@ -173,11 +176,9 @@ export class DuckDbBaseLoad implements BaseLoad {
       } catch (error) {
         // A failure of the chunk before, or of this COMMIT: neither is stored after the cursor.
         this.failure ??= this.port.writeError(error);
-        lane.open = false;
         await lane.connection.run('ROLLBACK').catch(() => undefined);
         return;
       }
-      lane.open = false;
       this.port.committed(next);
       this.onCommit?.(rows, cursor);
     })();

@@ -295,19 +295,27 @@ describe('DuckDbSink', () => {
   it('sealed chunks commit in the background and in order; the newest state row wins on reopen', async () => {
     const commits: [number, unknown][] = [];
     const load = await sink.openBaseLoad('orders', (rows, cursor) => commits.push([rows, cursor]));
-    for (let id = 1; id <= 5; id++) {
-      await load.append([[id, String(id), BigInt(id)]], { cursor: [id], rowsTotal: 5 });
-      if (id < 5) await load.seal();
+    // A big first chunk: its COMMIT is still running while chunk 3 begins on the same connection.
+    const big = Array.from({ length: 200_000 }, (_, i) => [i + 1, `row ${i + 1}`, BigInt(i)]);
+    await load.append(big, { cursor: [200_000], rowsTotal: 200_004 });
+    await load.seal();
+    for (let id = 200_001; id <= 200_004; id++) {
+      await load.append([[id, String(id), BigInt(id)]], { cursor: [id] });
+      if (id < 200_004) await load.seal();
     }
     expect(load.pendingRows).toBe(1);
     await load.commit();
-    expect(commits).toEqual([1, 2, 3, 4, 5].map((id) => [1, [id]]));
-    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 5, rowsTotal: 5, cursor: [5] });
+    expect(commits).toEqual([
+      [200_000, [200_000]],
+      ...[200_001, 200_002, 200_003, 200_004].map((id) => [1, [id]]),
+    ]);
+    const expected = { rowsCopied: 200_004, rowsTotal: 200_004, cursor: [200_004] };
+    expect((await sink.readState()).tables[0]).toMatchObject(expected);
     await load.close();
     await sink.close();
     sink = await DuckDbSink.create({ path: tmp.file() });
-    expect((await sink.readState()).tables[0]).toMatchObject({ rowsCopied: 5, cursor: [5], phase: 'full' });
-    expect((await sink.readRows('orders')).length).toBe(5);
+    expect((await sink.readState()).tables[0]).toMatchObject({ ...expected, phase: 'full' });
+    expect((await sink.readRows('orders')).length).toBe(200_004);
   });
 
   it('an ADD COLUMN batch commits the open chunk of a load first; its later pieces have the column', async () => {
