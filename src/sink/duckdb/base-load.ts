@@ -179,8 +179,13 @@ export class DuckDbBaseLoad implements BaseLoad {
         await lane.connection.run('ROLLBACK').catch(() => undefined);
         return;
       }
-      this.port.committed(next);
-      this.onCommit?.(rows, cursor);
+      // Committed: a throwing listener must not turn that into a failure nobody awaits.
+      try {
+        this.port.committed(next);
+        this.onCommit?.(rows, cursor);
+      } catch (error) {
+        this.failure ??= error;
+      }
     })();
     lane.commit = commit;
     this.lastCommit = commit;

@@ -1,4 +1,4 @@
-import { type DuckDBAppender, DuckDBDataChunk } from '@duckdb/node-api';
+import { type DuckDBAppender, DuckDBDataChunk, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
 import { BinlakeError } from '../../core/errors.js';
 import { type TableRef, tableId } from '../../core/table-schema.js';
@@ -16,6 +16,16 @@ export interface PhysicalColumn {
   /** What binlake stores in it; null for a column binlake does not know. */
   storage: DuckDbStorage | null;
 }
+
+/** Types whose NULL needs more than the validity mask (child vectors). */
+const NESTED = new Set<DuckDBTypeId>([
+  DuckDBTypeId.LIST,
+  DuckDBTypeId.STRUCT,
+  DuckDBTypeId.MAP,
+  DuckDBTypeId.ARRAY,
+  DuckDBTypeId.UNION,
+  DuckDBTypeId.VARIANT,
+]);
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -47,8 +57,30 @@ export class TableAppender {
   ) {
     this.sources = layout.map((col) => col.source);
     this.metaIndexes = layout.map((col) => col.meta);
+    const types = layout.map((_, i) => appender.columnType(i));
+    for (let i = 0; i < types.length; i++) this.checkType(layout[i], types[i]);
     this.columns = layout.map((col) => (col.storage === null ? nullColumn() : chunkColumn(col.storage)));
-    this.chunk = DuckDBDataChunk.create(layout.map((_, i) => appender.columnType(i)));
+    this.chunk = DuckDBDataChunk.create(types);
+  }
+
+  /**
+   * The chunk's vectors have the table's types and the columns copy raw memory into them, so a
+   * column whose stored type is not the one binlake writes (a table reused with
+   * `existingTables: ignore`) is refused here instead of being overrun.
+   */
+  private checkType(column: PhysicalColumn, type: DuckDBType): void {
+    const stored = String(type);
+    if (column.storage === null ? !NESTED.has(type.typeId) : stored === column.storage.sql) return;
+    throw new BinlakeError(
+      'BLK_D4005',
+      column.storage === null
+        ? `${this.table}.${column.name} is ${stored}, a column binlake does not know and cannot leave NULL`
+        : `${this.table}.${column.name} is ${stored}, binlake stores ${column.storage.sql} there`,
+      {
+        remedy: 'drop the table (or use another target name) and run the sync again',
+        details: { table: this.table, column: column.name, stored, expected: column.storage?.sql ?? null },
+      },
+    );
   }
 
   /**

@@ -481,6 +481,20 @@ describe('DuckDbSink', () => {
     const short = schema('short', [col('id', 'int'), col('v', 'varchar')], ['id']);
     await sink.ensureTables([target(short)], {});
     await rejects(sink.appendBaseChunk('short', [[1, 'x']], { cursor: [1] }), 'BLK_D4005');
+    // A reused column of another type than binlake stores, or an unknown nested one, is refused
+    // before anything is copied into DuckDB's vectors.
+    await sink.sqlRows('CREATE TABLE "typed_base" (id INTEGER, v INTEGER)');
+    const typed = schema('typed', [col('id', 'int'), col('v', 'varchar')], ['id']);
+    await sink.ensureTables([target(typed)], {});
+    const rows = Array.from({ length: 3000 }, (_, i) => [i, `value ${i}`]);
+    await expect(sink.appendBaseChunk('typed', rows, { cursor: [2999] })).rejects.toThrow(
+      /typed_base\.v is INTEGER, binlake stores VARCHAR there/,
+    );
+    await sink.sqlRows('CREATE TABLE "nested_base" (id INTEGER, v VARCHAR, extra STRUCT(x INTEGER))');
+    const nested = schema('nested', [col('id', 'int'), col('v', 'varchar')], ['id']);
+    await sink.ensureTables([target(nested)], {});
+    await rejects(sink.appendBaseChunk('nested', [[1, 'x']], { cursor: [1] }), 'BLK_D4005');
+    expect(await sink.sqlRows('SELECT count(*) FROM typed_base')).toEqual([[0n]]);
   });
 
   it('reports existing targets and refuses a column named like an additional column', async () => {
