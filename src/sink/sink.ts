@@ -127,7 +127,8 @@ export interface Sink {
   ): Promise<void>;
   /**
    * The full sync of one table, written chunk by chunk while it is read: rows are appended into
-   * one open transaction as they arrive and `commit` stores them with the cursor after them. A
+   * one open transaction as they arrive and `commit` (or `seal`, which lets the next chunk be
+   * appended while this one commits) stores them with the cursor after them. A
    * chunk can then be as large as a storage row group without being held in memory. Loads of
    * different tables and change batches may run at the same time; a batch with an ADD COLUMN
    * first commits every load's open chunk. `onCommit` hears of every committed chunk (its rows and
