@@ -1,12 +1,14 @@
-import {
-  type DuckDBAppender,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import { type DuckDBAppender, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_MEMORY_LIMIT } from '../../src/sink/duckdb/duckdb-sink.js';
 import { fail, input, output } from './common.js';
-import { canonicalOf, timedAppend, timedChunkAppend, timedSinkAppend } from './timed-append.js';
+import {
+  aloneTimes,
+  canonicalOf,
+  inFreshFile,
+  timedAppend,
+  timedChunkAppend,
+  timedSinkAppend,
+} from './timed-append.js';
 
 /**
  * cdc-catchup floor: DuckDB alone appending the `_log` rows a catch-up wrote. The rows are read
@@ -55,56 +57,34 @@ async function main(): Promise<void> {
   source.closeSync();
 
   // The sink's write settings (memory_limit, one thread), so only the work differs.
-  const instance = await DuckDBInstance.create(duckdb, { memory_limit: DEFAULT_MEMORY_LIMIT, threads: '1' });
-  const duck = await instance.connect();
-  await duck.run(String(definition[0]));
+  const settings = { memory_limit: DEFAULT_MEMORY_LIMIT, threads: '1' };
+  const createSql = String(definition[0]);
   const width = types.length;
-  const appenderSeconds = await timedAppend(duck, table, (appender) => {
-    for (const row of rows) {
-      for (let i = 0; i < width; i++) {
-        const v = row[i];
-        if (v === null) appender.appendNull();
-        else appends[i](appender, v);
+  const appenderSeconds = await inFreshFile(duckdb, createSql, settings, (duck) =>
+    timedAppend(duck, table, (appender) => {
+      for (const row of rows) {
+        for (let i = 0; i < width; i++) {
+          const v = row[i];
+          if (v === null) appender.appendNull();
+          else appends[i](appender, v);
+        }
+        appender.endRow();
       }
-      appender.endRow();
-    }
-  });
-  duck.closeSync();
-  instance.closeSync();
+    }),
+  );
 
   // The same rows column by column in data chunks, then through binlake's own TableAppender,
   // each into a fresh file with the same settings.
   const columns: DuckDBValue[][] = types.map((_, c) => rows.map((row) => row[c]));
-  const chunkSeconds = await inFreshFile(`${duckdb}-chunks`, String(definition[0]), (d) =>
+  const chunkSeconds = await inFreshFile(`${duckdb}-chunks`, createSql, settings, (d) =>
     timedChunkAppend(d, table, columns, rows.length),
   );
   columns.length = 0;
   const canonical = rows.map((row) => row.map((v, c) => canonicalOf(v, types[c])));
-  const sinkSeconds = await inFreshFile(`${duckdb}-sink`, String(definition[0]), (d) =>
+  const sinkSeconds = await inFreshFile(`${duckdb}-sink`, createSql, settings, (d) =>
     timedSinkAppend(d, table, types, canonical),
   );
-  output({
-    rows: rows.length,
-    seconds: Math.min(appenderSeconds, chunkSeconds, sinkSeconds),
-    appenderSeconds,
-    chunkSeconds,
-    sinkSeconds,
-  });
-}
-
-/** A fresh file with the sink's write settings and the table, for one timed way. */
-async function inFreshFile(
-  file: string,
-  definition: string,
-  timed: (duck: DuckDBConnection) => Promise<number>,
-): Promise<number> {
-  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT, threads: '1' });
-  const duck = await instance.connect();
-  await duck.run(definition);
-  const s = await timed(duck);
-  duck.closeSync();
-  instance.closeSync();
-  return s;
+  output({ ...aloneTimes(rows.length, { appenderSeconds, chunkSeconds, sinkSeconds }) });
 }
 
 main().catch(fail);

@@ -1,15 +1,21 @@
-import { DuckDBBlobValue, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBBlobValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Value } from '../../src/core/values.js';
 import {
   COLUMNS_QUERY,
-  type ColumnPlan,
   createTableSql,
   type Prepared,
   planColumn,
   type SourceColumn,
 } from '../lib/typemap.js';
 import { fail, input, mysqlConnection, output, type ServerInput } from './common.js';
-import { canonicalOf, timedAppend, timedChunkAppend, timedSinkAppend } from './timed-append.js';
+import {
+  aloneTimes,
+  canonicalOf,
+  inFreshFile,
+  timedAppend,
+  timedChunkAppend,
+  timedSinkAppend,
+} from './timed-append.js';
 
 /**
  * Full-load ceiling (b): DuckDB alone. The rows are read from the source and converted to the
@@ -41,22 +47,20 @@ async function main(): Promise<void> {
   conn.end();
   const rows = cells.length / width;
 
-  const instance = await DuckDBInstance.create(duckdb);
-  const duck = await instance.connect();
-  await duck.run(createTableSql(table, plans));
-  const appenderSeconds = await timedAppend(duck, table, (appender) => {
-    let k = 0;
-    for (let r = 0; r < rows; r++) {
-      for (let i = 0; i < width; i++, k++) {
-        const v = cells[k];
-        if (v === null) appender.appendNull();
-        else plans[i].append(appender, v);
+  const createSql = createTableSql(table, plans);
+  const appenderSeconds = await inFreshFile(duckdb, createSql, {}, (duck) =>
+    timedAppend(duck, table, (appender) => {
+      let k = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < width; i++, k++) {
+          const v = cells[k];
+          if (v === null) appender.appendNull();
+          else plans[i].append(appender, v);
+        }
+        appender.endRow();
       }
-      appender.endRow();
-    }
-  });
-  duck.closeSync();
-  instance.closeSync();
+    }),
+  );
 
   // The same values as columns (a blob as the value object the chunk takes), into a second file.
   const byColumn: DuckDBValue[][] = plans.map(() => new Array(rows));
@@ -70,40 +74,15 @@ async function main(): Promise<void> {
     canonical[r][c] = canonicalOf(v, plans[c].duckSql);
   }
   cells.length = 0;
-  const chunkSeconds = await inFreshFile(`${duckdb}-chunks`, table, plans, (duck) =>
+  const chunkSeconds = await inFreshFile(`${duckdb}-chunks`, createSql, {}, (duck) =>
     timedChunkAppend(duck, table, byColumn, rows),
   );
   byColumn.length = 0;
-  const sinkSeconds = await inFreshFile(`${duckdb}-sink`, table, plans, (duck) =>
-    timedSinkAppend(
-      duck,
-      table,
-      plans.map((p) => p.duckSql),
-      canonical,
-    ),
+  const types = plans.map((p) => p.duckSql);
+  const sinkSeconds = await inFreshFile(`${duckdb}-sink`, createSql, {}, (duck) =>
+    timedSinkAppend(duck, table, types, canonical),
   );
-  output({
-    rows,
-    seconds: Math.min(appenderSeconds, chunkSeconds, sinkSeconds),
-    appenderSeconds,
-    chunkSeconds,
-    sinkSeconds,
-  });
-}
-
-async function inFreshFile(
-  file: string,
-  table: string,
-  plans: ColumnPlan[],
-  timed: (duck: DuckDBConnection) => Promise<number>,
-): Promise<number> {
-  const instance = await DuckDBInstance.create(file);
-  const duck = await instance.connect();
-  await duck.run(createTableSql(table, plans));
-  const s = await timed(duck);
-  duck.closeSync();
-  instance.closeSync();
-  return s;
+  output({ ...aloneTimes(rows, { appenderSeconds, chunkSeconds, sinkSeconds }) });
 }
 
 main().catch(fail);

@@ -4,6 +4,7 @@ import {
   type DuckDBConnection,
   DuckDBDataChunk,
   DuckDBDecimalValue,
+  DuckDBInstance,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { Value } from '../../src/core/values.js';
@@ -94,4 +95,36 @@ export function canonicalOf(value: unknown, type: string): Value {
   if (value instanceof DuckDBBlobValue) return value.bytes;
   if (type === 'BIGINT' || type === 'UBIGINT') return BigInt(value as number | bigint);
   return value as Value;
+}
+
+/** What the DuckDB-alone children print: each way's seconds, and the fastest as `seconds`. */
+export interface DuckDbAloneTimes {
+  rows: number;
+  seconds: number;
+  appenderSeconds: number;
+  chunkSeconds: number;
+  sinkSeconds: number;
+}
+
+export function aloneTimes(
+  rows: number,
+  ways: { appenderSeconds: number; chunkSeconds: number; sinkSeconds: number },
+): DuckDbAloneTimes {
+  return { rows, seconds: Math.min(ways.appenderSeconds, ways.chunkSeconds, ways.sinkSeconds), ...ways };
+}
+
+/** Runs one timed way in a fresh DuckDB file with `settings` and the table `createSql` makes. */
+export async function inFreshFile(
+  file: string,
+  createSql: string,
+  settings: Record<string, string>,
+  timed: (duck: DuckDBConnection) => Promise<number>,
+): Promise<number> {
+  const instance = await DuckDBInstance.create(file, settings);
+  const duck = await instance.connect();
+  await duck.run(createSql);
+  const s = await timed(duck);
+  duck.closeSync();
+  instance.closeSync();
+  return s;
 }

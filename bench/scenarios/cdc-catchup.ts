@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import type { DuckDbAloneTimes } from '../children/timed-append.js';
 import { queryWarehouse, serverId, writeTaskConfig } from '../lib/binlake.js';
 import { DB } from '../lib/data.js';
 import { runBinlake, runChild, tailOf } from '../lib/proc.js';
@@ -178,13 +179,7 @@ export const cdcCatchup: Scenario = {
       // The floor: the same _log rows appended by DuckDB alone, from arrays (see the child).
       const floor = catchup
         ? await attempt(errors, '_log sink floor', () =>
-            runChild<{
-              rows: number;
-              seconds: number;
-              appenderSeconds: number;
-              chunkSeconds: number;
-              sinkSeconds: number;
-            }>('log-sink-floor', {
+            runChild<DuckDbAloneTimes>('log-sink-floor', {
               warehouse: task.warehouse,
               table: `${table}_log`,
               duckdb: `${task.dir}/floor.duckdb`,

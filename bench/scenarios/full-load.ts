@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import type { DuckDbAloneTimes } from '../children/timed-append.js';
 import { queryWarehouse, writeTaskConfig } from '../lib/binlake.js';
 import { countRows, DB, prepareSysbenchTable, prepareWideTable, tablePayloadBytes } from '../lib/data.js';
 import { runBinlake, runChild, tailOf } from '../lib/proc.js';
@@ -104,13 +105,7 @@ function fullLoadScenario(name: 'full-load' | 'wide-types'): Scenario {
 
         const sinkFile = `${ctx.workDir}/sink-${name}-${run}.duckdb`;
         const sink = await attempt(errors, '(b) sink ceiling', () =>
-          runChild<{
-            rows: number;
-            seconds: number;
-            appenderSeconds: number;
-            chunkSeconds: number;
-            sinkSeconds: number;
-          }>('sink-ceiling', { ...childInput, duckdb: sinkFile }),
+          runChild<DuckDbAloneTimes>('sink-ceiling', { ...childInput, duckdb: sinkFile }),
         );
         for (const file of [sinkFile, `${sinkFile}-chunks`, `${sinkFile}-sink`]) {
           rmSync(file, { force: true });

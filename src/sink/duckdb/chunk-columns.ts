@@ -1,7 +1,7 @@
 import bindings, { type Vector } from '@duckdb/node-bindings';
 import type { Value } from '../../core/values.js';
 import type { DuckDbStorage } from './type-mapping.js';
-import { parseDecimal } from './values.js';
+import { kindOf, parseDecimal } from './values.js';
 
 /**
  * The columns of one DuckDB data chunk, filled in JavaScript memory and copied into DuckDB's
@@ -28,10 +28,6 @@ export interface ChunkColumn {
   setNull(row: number): void;
   /** Copies rows [0, rows) into `vector` and starts over. */
   flush(vector: Vector, rows: number): void;
-}
-
-function kindOf(value: unknown): string {
-  return value instanceof Uint8Array ? 'Uint8Array' : typeof value;
 }
 
 function notFit(storage: string, value: unknown): TypeError {
@@ -78,29 +74,40 @@ type NumberArray =
   | Float32Array<ArrayBuffer>
   | Float64Array<ArrayBuffer>;
 
-/** TINYINT … UINTEGER, FLOAT, DOUBLE and DECIMAL(1..9): one typed-array element per row. */
-class NumberColumn implements ChunkColumn {
-  private readonly validity = new Validity();
+/** A column of fixed-width values in one buffer (`bytesPerRow` each), copied whole into its vector. */
+abstract class FixedWidthColumn implements ChunkColumn {
+  protected readonly validity = new Validity();
 
   constructor(
-    private readonly items: NumberArray,
-    /** The value as the number to store; throws a TypeError when it does not fit exactly. */
-    private readonly convert: (value: NonNull) => number,
+    private readonly buffer: ArrayBuffer,
+    private readonly bytesPerRow: number,
   ) {}
 
-  set(row: number, value: NonNull): void {
-    this.items[row] = this.convert(value);
-    this.validity.set(row);
-  }
+  abstract set(row: number, value: NonNull): void;
 
   setNull(row: number): void {
     this.validity.clear(row);
   }
 
   flush(vector: Vector, rows: number): void {
-    const items = this.items;
-    bindings.copy_data_to_vector(vector, 0, items.buffer, 0, rows * items.BYTES_PER_ELEMENT);
+    bindings.copy_data_to_vector(vector, 0, this.buffer, 0, rows * this.bytesPerRow);
     this.validity.flush(vector, rows);
+  }
+}
+
+/** TINYINT … UINTEGER, FLOAT, DOUBLE and DECIMAL(1..9): one typed-array element per row. */
+class NumberColumn extends FixedWidthColumn {
+  constructor(
+    private readonly items: NumberArray,
+    /** The value as the number to store; throws a TypeError when it does not fit exactly. */
+    private readonly convert: (value: NonNull) => number,
+  ) {
+    super(items.buffer, items.BYTES_PER_ELEMENT);
+  }
+
+  set(row: number, value: NonNull): void {
+    this.items[row] = this.convert(value);
+    this.validity.set(row);
   }
 }
 
@@ -151,31 +158,32 @@ function simpleUnits(text: string, width: number, scale: number): number | null 
  * BIGINT, UBIGINT and DECIMAL(10..18) (an int64 of unscaled units): 64-bit words, written as two
  * 32-bit halves for a safe-integer number and as a bigint otherwise.
  */
-class Int64Column implements ChunkColumn {
-  private readonly words = new Uint32Array(CHUNK_ROWS * 2);
+class Int64Column extends FixedWidthColumn {
+  private readonly words: Uint32Array<ArrayBuffer>;
   private readonly big: BigInt64Array | BigUint64Array;
-  private readonly validity = new Validity();
 
   constructor(
     private readonly storage: string,
     private readonly min: bigint,
     private readonly max: bigint,
-    /** DECIMAL: the canonical text → unscaled units; integers take numbers and bigints as they are. */
-    private readonly parse: ((text: string) => bigint) | null,
-    private readonly width = 0,
-    private readonly scale = 0,
+    /** DECIMAL(10..18): the canonical text is parsed to unscaled units; integers take numbers and bigints. */
+    private readonly decimal: { width: number; scale: number } | null,
   ) {
-    this.big = min < 0n ? new BigInt64Array(this.words.buffer) : new BigUint64Array(this.words.buffer);
+    const words = new Uint32Array(CHUNK_ROWS * 2);
+    super(words.buffer, 8);
+    this.words = words;
+    this.big = min < 0n ? new BigInt64Array(words.buffer) : new BigUint64Array(words.buffer);
   }
 
   set(row: number, value: NonNull): void {
+    const decimal = this.decimal;
     const units =
-      this.parse === null
+      decimal === null
         ? typeof value === 'number' && Number.isSafeInteger(value)
           ? value
           : null
         : typeof value === 'string'
-          ? simpleUnits(value, this.width, this.scale)
+          ? simpleUnits(value, decimal.width, decimal.scale)
           : null;
     if (units !== null) {
       if (units < 0 && this.min === 0n) throw notFit(this.storage, value);
@@ -184,9 +192,9 @@ class Int64Column implements ChunkColumn {
       this.words[row * 2 + 1] = high; // two's complement through the Uint32Array's wrap
     } else {
       let v: bigint;
-      if (this.parse !== null) {
+      if (decimal !== null) {
         if (typeof value !== 'string') throw notFit(this.storage, value);
-        v = this.parse(value);
+        v = parseDecimal(value, decimal.width, decimal.scale);
       } else if (typeof value === 'bigint') v = value;
       else throw notFit(this.storage, value);
       if (v < this.min || v > this.max) throw notFit(this.storage, value);
@@ -194,29 +202,24 @@ class Int64Column implements ChunkColumn {
     }
     this.validity.set(row);
   }
-
-  setNull(row: number): void {
-    this.validity.clear(row);
-  }
-
-  flush(vector: Vector, rows: number): void {
-    bindings.copy_data_to_vector(vector, 0, this.words.buffer, 0, rows * 8);
-    this.validity.flush(vector, rows);
-  }
 }
 
 const MASK_64 = (1n << 64n) - 1n;
 
 /** DECIMAL(19..38): a 128-bit integer of unscaled units, low 64 bits then the signed high 64. */
-class Int128Column implements ChunkColumn {
-  private readonly low = new BigUint64Array(CHUNK_ROWS * 2);
-  private readonly high = new BigInt64Array(this.low.buffer);
-  private readonly validity = new Validity();
+class Int128Column extends FixedWidthColumn {
+  private readonly low: BigUint64Array<ArrayBuffer>;
+  private readonly high: BigInt64Array<ArrayBuffer>;
 
   constructor(
     private readonly storage: string,
     private readonly parse: (text: string) => bigint,
-  ) {}
+  ) {
+    const low = new BigUint64Array(CHUNK_ROWS * 2);
+    super(low.buffer, 16);
+    this.low = low;
+    this.high = new BigInt64Array(low.buffer);
+  }
 
   set(row: number, value: NonNull): void {
     if (typeof value !== 'string') throw notFit(this.storage, value);
@@ -224,15 +227,6 @@ class Int128Column implements ChunkColumn {
     this.low[row * 2] = v & MASK_64;
     this.high[row * 2 + 1] = v >> 64n;
     this.validity.set(row);
-  }
-
-  setNull(row: number): void {
-    this.validity.clear(row);
-  }
-
-  flush(vector: Vector, rows: number): void {
-    bindings.copy_data_to_vector(vector, 0, this.low.buffer, 0, rows * 16);
-    this.validity.flush(vector, rows);
   }
 }
 
@@ -422,7 +416,7 @@ export function chunkColumn(storage: DuckDbStorage): ChunkColumn {
         // at most 9 digits: exact as a number
         return new NumberColumn(width <= 4 ? new Int16Array(CHUNK_ROWS) : new Int32Array(CHUNK_ROWS), units);
       }
-      if (width <= 18) return new Int64Column(name, -(1n << 63n), (1n << 63n) - 1n, parse, width, scale);
+      if (width <= 18) return new Int64Column(name, -(1n << 63n), (1n << 63n) - 1n, { width, scale });
       return new Int128Column(name, parse);
     }
     case 'VARCHAR':

@@ -25,7 +25,7 @@ import type { DuckDbStorage } from './type-mapping.js';
  * (the sink turns it into BLK_D4007 naming the table and column); nothing is rounded.
  */
 
-function kindOf(value: unknown): string {
+export function kindOf(value: unknown): string {
   return value instanceof Uint8Array ? 'Uint8Array' : typeof value;
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TableSchema } from '../../../src/core/table-schema.js';
 import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
-import { checkpoint, col, ORDERS, ordersRef, rejects, target, tempDir, txn } from './helpers.js';
+import { checkpoint, col, logTuples, ORDERS, ordersRef, rejects, target, tempDir, txn } from './helpers.js';
 
 const ref = ordersRef;
 
@@ -37,9 +37,7 @@ describe('DuckDbSink change log', () => {
     expect((await sink.readLog('orders')).map((r) => r.recordId)).toEqual([10n, 11n, 11n]);
     await log.commit(checkpoint(13n, 200, t + 1));
     const rows = await sink.readLog('orders');
-    expect(
-      rows.map((r) => [r.recordId, r.operationFlag, r.utcTimestamp, r.beforeFlag, r.afterFlag, r.row]),
-    ).toEqual([
+    expect(logTuples(rows)).toEqual([
       [10n, 'I', t, 'N', 'Y', [1, 's1', 5n]],
       [11n, 'U', t, 'Y', 'N', [1, 's1', 5n]],
       [11n, 'U', t, 'N', 'Y', [1, 's1', 6n]],

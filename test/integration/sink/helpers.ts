@@ -6,6 +6,7 @@ import type { SchemaChange, SourceTransaction } from '../../../src/core/change-e
 import type { Checkpoint } from '../../../src/core/checkpoint.js';
 import { isBinlakeError } from '../../../src/core/errors.js';
 import type { ColumnKind, ColumnSchema, TableSchema } from '../../../src/core/table-schema.js';
+import type { LogRecord } from '../../../src/sink/duckdb/duckdb-sink.js';
 import type { TargetTable } from '../../../src/sink/sink.js';
 
 export function col(name: string, kind: ColumnKind, options: Partial<ColumnSchema> = {}): ColumnSchema {
@@ -90,4 +91,9 @@ export async function rejects(promise: Promise<unknown>, code: string): Promise<
     return error as Error;
   }
   throw new Error(`expected ${code}`);
+}
+
+/** `_log` rows as [record_id, operation_flag, utc_timestamp, before_flag, after_flag, image]. */
+export function logTuples(rows: LogRecord[]): unknown[][] {
+  return rows.map((r) => [r.recordId, r.operationFlag, r.utcTimestamp, r.beforeFlag, r.afterFlag, r.row]);
 }

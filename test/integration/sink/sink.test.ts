@@ -3,7 +3,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeBatch, SchemaChange, SourceTransaction } from '../../../src/core/change-event.js';
 import type { TableSchema } from '../../../src/core/table-schema.js';
 import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
-import { checkpoint, col, ORDERS, ordersRef, rejects, schema, target, tempDir, txn } from './helpers.js';
+import {
+  checkpoint,
+  col,
+  logTuples,
+  ORDERS,
+  ordersRef,
+  rejects,
+  schema,
+  target,
+  tempDir,
+  txn,
+} from './helpers.js';
 
 const ref = ordersRef;
 
@@ -52,9 +63,7 @@ describe('DuckDbSink', () => {
       ]),
     );
     const log = await sink.readLog('orders');
-    expect(
-      log.map((r) => [r.recordId, r.operationFlag, r.utcTimestamp, r.beforeFlag, r.afterFlag, r.row]),
-    ).toEqual([
+    expect(logTuples(log)).toEqual([
       [10n, 'I', t, 'N', 'Y', [1, 'a', 5n]],
       [11n, 'U', t, 'Y', 'N', [1, 'a', 5n]],
       [11n, 'U', t, 'N', 'Y', [1, 'a', 6n]],
