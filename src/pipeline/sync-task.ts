@@ -2,6 +2,7 @@ import { type CaptureEvent, endsWithSchemaChange } from '../capture/capture-even
 import { SchemaTracker, type TrackedTable } from '../capture/schema-tracker.js';
 import { TransactionAssembler } from '../capture/transaction-assembler.js';
 import type { Config } from '../config/config.js';
+import { batchRows, type RowBatch } from '../core/cell-rows.js';
 import type { BinlogPosition, RestartPoint, SchemaChange, SourceTransaction } from '../core/change-event.js';
 import { type Checkpoint, comparePositions, initialCheckpoint } from '../core/checkpoint.js';
 import { BinlakeError, describeError, isBinlakeError } from '../core/errors.js';
@@ -473,7 +474,7 @@ export class SyncTask {
   }
 
   /** Rows read with `readSchema`, reshaped to the schema the sink has committed (by column name). */
-  private padRows(target: string, readSchema: TableState['schema'], rows: Row[]): Row[] {
+  private padRows(target: string, readSchema: TableState['schema'], rows: RowBatch): RowBatch {
     const committed = this.committedSchemas.get(target);
     if (!committed || committed === readSchema || committed.columns.length === readSchema.columns.length)
       return rows;
@@ -484,7 +485,7 @@ export class SyncTask {
         ? { from: -1, value: this.addedDefaults.get(`${target}\u0000${c.name.toLowerCase()}`) ?? null }
         : { from: i, value: null };
     });
-    return rows.map((row) => plan.map((p) => (p.from >= 0 ? row[p.from] : p.value)));
+    return batchRows(rows).map((row) => plan.map((p) => (p.from >= 0 ? row[p.from] : p.value)));
   }
 
   // ---------------------------------------------------------------- capture

@@ -1,3 +1,4 @@
+import type { RowBatch } from '../core/cell-rows.js';
 import type { ChangeBatch, SourceTransaction } from '../core/change-event.js';
 import type { Checkpoint } from '../core/checkpoint.js';
 import type { TableRef, TableSchema } from '../core/table-schema.js';
@@ -22,7 +23,7 @@ export interface BaseLoad {
    * Appends `rows` (in the table's current schema order) to the open chunk, `cursor` being the key
    * of its last row; nothing is stored until `commit`.
    */
-  append(rows: Row[], progress: { cursor: Row | null; rowsTotal?: number | null }): Promise<void>;
+  append(rows: RowBatch, progress: { cursor: Row | null; rowsTotal?: number | null }): Promise<void>;
   /** Rows appended since the chunk began. */
   readonly pendingRows: number;
   /**
@@ -122,7 +123,7 @@ export interface Sink {
    */
   appendBaseChunk(
     target: string,
-    rows: Row[],
+    rows: RowBatch,
     progress: { cursor: Row | null; rowsTotal?: number | null },
   ): Promise<void>;
   /**

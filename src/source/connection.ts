@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import mysql from 'mysql2/promise';
 import type { Config } from '../config/config.js';
+import type { CellColumn, CellRows } from '../core/cell-rows.js';
 import { BinlakeError } from '../core/errors.js';
+import { comQueryPacket, TextResultReader } from '../protocol/text-result.js';
 import { parseServerVersion, type ServerFlavor } from './flavor.js';
 
 /**
@@ -34,6 +37,17 @@ export interface SourceConnection {
    * Breaking out of the loop ends the statement by closing the connection.
    */
   streamArrays(sql: string, params?: unknown[], options?: QueryArraysOptions): AsyncIterable<unknown[]>;
+  /**
+   * Runs one SELECT whose result has `columns` and returns its rows as cells (the full sync's
+   * read: no JavaScript value per cell, see core/cell-rows.ts). Parameters are formatted into
+   * the text as `queryArrays` does.
+   */
+  queryCells(
+    sql: string,
+    params: unknown[],
+    columns: readonly CellColumn[],
+    expected?: { rows: number; bytes: number },
+  ): Promise<CellRows>;
   /** False once the server closed it or a fatal error happened. */
   readonly usable: boolean;
   close(): Promise<void>;
@@ -172,6 +186,25 @@ interface CoreConnection {
   ): { stream(options: { highWaterMark: number }): AsyncIterable<unknown> };
 }
 
+/** The parts of mysql2's connection that `queryCells` relies on (mysql2 3.x, lib/base/connection.js). */
+interface CoreInternals {
+  stream: Duplex;
+  _command?: unknown;
+  _commands: { length: number };
+  config: { clientFlags: number };
+  serverCapabilityFlags: number;
+}
+
+/** As mysql2 reports it (a transient error: the full sync retries from its last chunk). */
+const connectionLost = () =>
+  Object.assign(new Error('Connection lost: the server closed the connection'), {
+    code: 'PROTOCOL_CONNECTION_LOST',
+    fatal: true,
+  });
+
+/** CLIENT_QUERY_ATTRIBUTES: when both sides have it, COM_QUERY carries a parameter count first. */
+const CLIENT_QUERY_ATTRIBUTES = 1 << 27;
+
 const geometryTypeCast = (field: { type: string; buffer(): Buffer | null }, next: () => unknown) =>
   field.type === 'GEOMETRY' ? field.buffer() : next();
 
@@ -251,6 +284,73 @@ class MysqlSourceConnection implements SourceConnection {
         this.broken = true;
         this.raw.destroy();
       }
+    }
+  }
+
+  /**
+   * mysql2 has no way to hand out a result's raw bytes, so while the connection is idle (no
+   * command running or queued: the pool lends it to one caller) its socket's 'data' listener is
+   * set aside, the COM_QUERY is written and its result read here, and the listener comes back
+   * once the result ended. mysql2's own 'close' and 'error' listeners stay: a connection lost
+   * meanwhile is marked broken as always. A malformed result or a lost connection leaves the
+   * connection broken (closed and replaced by the pool).
+   */
+  async queryCells(
+    sql: string,
+    params: unknown[],
+    columns: readonly CellColumn[],
+    expected?: { rows: number; bytes: number },
+  ): Promise<CellRows> {
+    const core = (this.raw as unknown as { connection: CoreInternals }).connection;
+    if (this.broken || core.stream.destroyed) {
+      this.broken = true;
+      throw queryError(connectionLost(), sql);
+    }
+    if (core._command || core._commands.length > 0) {
+      throw queryError(new Error('queryCells on a connection that is running another statement'), sql);
+    }
+    const text = params.length > 0 ? this.raw.format(sql, params) : sql;
+    const attributes = (core.config.clientFlags & core.serverCapabilityFlags & CLIENT_QUERY_ATTRIBUTES) !== 0;
+    const stream = core.stream;
+    const listeners = stream.listeners('data') as ((chunk: Buffer) => void)[];
+    const reader = new TextResultReader(columns, expected);
+    try {
+      return await new Promise<CellRows>((resolve, reject) => {
+        const finish = (error: unknown) => {
+          stream.off('data', onData);
+          stream.off('close', onClose);
+          if (error) {
+            this.broken = this.broken || (error as { fatal?: boolean }).fatal === true;
+            reject(error);
+          } else {
+            try {
+              resolve(reader.result());
+            } catch (serverError) {
+              reject(serverError);
+            }
+          }
+        };
+        const onData = (chunk: Buffer) => {
+          let done: boolean;
+          try {
+            done = reader.push(chunk);
+          } catch (error) {
+            finish(error);
+            return;
+          }
+          if (done) finish(null);
+        };
+        const onClose = () => finish(connectionLost());
+        for (const listener of listeners) stream.off('data', listener);
+        stream.on('data', onData);
+        stream.on('close', onClose);
+        stream.write(comQueryPacket(text, attributes));
+      });
+    } catch (error) {
+      throw queryError(error, sql);
+    } finally {
+      if (this.broken) this.raw.destroy();
+      else for (const listener of listeners) stream.on('data', listener);
     }
   }
 

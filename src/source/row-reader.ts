@@ -1,3 +1,4 @@
+import type { CellColumn } from '../core/cell-rows.js';
 import type { ColumnKind, ColumnSchema, TableSchema } from '../core/table-schema.js';
 import { isBinaryColumn } from '../core/table-schema.js';
 import type { Row, Value } from '../core/values.js';
@@ -62,6 +63,59 @@ const CONVERTERS: Record<ColumnKind, (column: ColumnSchema) => CellConverter | n
   set: () => textOrBytes,
   json: () => textOrBytes,
 };
+
+/**
+ * The same Values from the raw text-protocol cells (`SourceConnection.queryCells`), decided once
+ * per column. The text is what the server prints for the select list above: integers in
+ * decimal, FLOAT as the double `col + 0e0`, DECIMAL / dates / TIME / ENUM / SET / JSON / text in
+ * UTF-8 (the session's character_set_results), BIT, binary strings and GEOMETRY as their bytes.
+ */
+const integerCell: CellColumn = { form: 'integer', value: (b, s, e) => Number(b.toString('latin1', s, e)) };
+const bigintCell: CellColumn = { form: 'integer', value: (b, s, e) => BigInt(b.toString('latin1', s, e)) };
+const doubleCell: CellColumn = {
+  form: 'value',
+  value: (b, s, e) => Number.parseFloat(b.toString('latin1', s, e)),
+};
+const floatCell: CellColumn = {
+  form: 'value',
+  value: (b, s, e) => Math.fround(Number.parseFloat(b.toString('latin1', s, e))),
+};
+const textCell: CellColumn = { form: 'utf8', value: (b, s, e) => b.toString('utf8', s, e) };
+const bytesCell: CellColumn = { form: 'bytes', value: (b, s, e) => new Uint8Array(b.subarray(s, e)) };
+const bitCell: CellColumn = { form: 'value', value: (b, s, e) => bitsToBigint(b.subarray(s, e)) as bigint };
+
+/** The cell column of each kind. Exhaustive over ColumnKind. */
+const CELLS: Record<ColumnKind, (column: ColumnSchema) => CellColumn> = {
+  tinyint: () => integerCell,
+  smallint: () => integerCell,
+  mediumint: () => integerCell,
+  int: () => integerCell,
+  year: () => integerCell,
+  bigint: () => bigintCell,
+  float: () => floatCell,
+  double: () => doubleCell,
+  decimal: () => textCell,
+  bit: () => bitCell,
+  date: () => textCell,
+  time: () => textCell,
+  datetime: () => textCell,
+  timestamp: () => textCell,
+  char: (c) => (isBinaryColumn(c) ? bytesCell : textCell),
+  varchar: (c) => (isBinaryColumn(c) ? bytesCell : textCell),
+  text: (c) => (isBinaryColumn(c) ? bytesCell : textCell),
+  binary: () => bytesCell,
+  varbinary: () => bytesCell,
+  blob: () => bytesCell,
+  geometry: () => bytesCell,
+  enum: () => textCell,
+  set: () => textCell,
+  json: () => textCell,
+};
+
+/** The cell columns of a table's select list (see `rowDecoderFor`). */
+export function cellColumnsFor(schema: TableSchema): CellColumn[] {
+  return schema.columns.map((column) => CELLS[column.kind](column));
+}
 
 export interface RowDecoder {
   /** Backtick-quoted column list in schema order (never `*`: invisible columns would be missed). */

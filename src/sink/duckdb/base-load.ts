@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { RowBatch } from '../../core/cell-rows.js';
 import { BinlakeError } from '../../core/errors.js';
 import type { Row } from '../../core/values.js';
 import type { BaseLoad, TableState } from '../sink.js';
@@ -8,7 +9,7 @@ export type ChunkProgress = { cursor: Row | null; rowsTotal?: number | null };
 /** What a DuckDbBaseLoad uses of its sink. */
 export interface LoadPort {
   /** Appends rows to the target's `_base` within the connection's open transaction. */
-  append(connection: DuckDBConnection, target: string, rows: Row[]): Promise<void>;
+  append(connection: DuckDBConnection, target: string, rows: RowBatch): Promise<void>;
   /**
    * The table's state after `rows` more rows ending at `progress`, counting on from `previous`
    * (this load's last chunk, maybe still committing; null: from the committed state).
@@ -82,7 +83,7 @@ export class DuckDbBaseLoad implements BaseLoad {
     return this.pending;
   }
 
-  append(rows: Row[], progress: ChunkProgress): Promise<void> {
+  append(rows: RowBatch, progress: ChunkProgress): Promise<void> {
     // Checked before taking a turn, synchronously: an append queued behind excludingLoads' commit
     // would open a transaction in the middle of its ALTER.
     const exclusive = this.port.exclusive();

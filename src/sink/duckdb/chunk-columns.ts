@@ -1,4 +1,5 @@
 import bindings, { type Vector } from '@duckdb/node-bindings';
+import type { CellForm } from '../../core/cell-rows.js';
 import type { Value } from '../../core/values.js';
 import type { DuckDbStorage } from './type-mapping.js';
 import { kindOf, parseDecimal } from './values.js';
@@ -21,13 +22,20 @@ export const CHUNK_ROWS = bindings.vector_size();
 
 type NonNull = Exclude<Value, null>;
 
+/** Stores the non-NULL cell `bytes[start, end)` at `row` (see CellRows); throws a TypeError like `set`. */
+export type CellWriter = (row: number, bytes: Buffer, start: number, end: number) => void;
+
 /** One column of the chunk being filled. */
 export interface ChunkColumn {
   /** Stores a non-null value at `row`; throws a TypeError when the column cannot hold it exactly. */
   set(row: number, value: NonNull): void;
+  /** How to store cells of `form` straight from their bytes, or null: convert them to Values. */
+  setCell(form: CellForm): CellWriter | null;
   setNull(row: number): void;
   /** Copies rows [0, rows) into `vector` and starts over. */
   flush(vector: Vector, rows: number): void;
+  /** The flushed chunk was appended (DuckDB copied it): what only it needed can go. */
+  appended(): void;
 }
 
 function notFit(storage: string, value: unknown): TypeError {
@@ -85,6 +93,12 @@ abstract class FixedWidthColumn implements ChunkColumn {
 
   abstract set(row: number, value: NonNull): void;
 
+  setCell(_form: CellForm): CellWriter | null {
+    return null;
+  }
+
+  appended(): void {}
+
   setNull(row: number): void {
     this.validity.clear(row);
   }
@@ -95,12 +109,32 @@ abstract class FixedWidthColumn implements ChunkColumn {
   }
 }
 
+/**
+ * The integer an `integer` cell's ASCII digits spell when it has at most 15 of them (exact as a
+ * number); NaN for a longer one. A byte that is not a digit (or a leading '-') throws.
+ */
+function smallIntegerCell(b: Buffer, start: number, end: number): number {
+  const negative = b[start] === 0x2d;
+  let i = negative ? start + 1 : start;
+  if (i === end) throw new TypeError(`not an integer: ${b.toString('latin1', start, end)}`);
+  if (end - i > 15) return Number.NaN;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = b[i] - 0x30;
+    if (d < 0 || d > 9) throw new TypeError(`not an integer: ${b.toString('latin1', start, end)}`);
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
+
 /** TINYINT … UINTEGER, FLOAT, DOUBLE and DECIMAL(1..9): one typed-array element per row. */
 class NumberColumn extends FixedWidthColumn {
   constructor(
     private readonly items: NumberArray,
     /** The value as the number to store; throws a TypeError when it does not fit exactly. */
     private readonly convert: (value: NonNull) => number,
+    /** An integer type: `integer` cells are parsed in place. */
+    private readonly integer = false,
   ) {
     super(items.buffer, items.BYTES_PER_ELEMENT);
   }
@@ -108,6 +142,16 @@ class NumberColumn extends FixedWidthColumn {
   set(row: number, value: NonNull): void {
     this.items[row] = this.convert(value);
     this.validity.set(row);
+  }
+
+  override setCell(form: CellForm): CellWriter | null {
+    if (!this.integer || form !== 'integer') return null;
+    return (row, bytes, start, end) => {
+      const n = smallIntegerCell(bytes, start, end);
+      // More than 15 digits never fits these types: `convert` says so.
+      this.items[row] = this.convert(Number.isNaN(n) ? BigInt(bytes.toString('latin1', start, end)) : n);
+      this.validity.set(row);
+    };
   }
 }
 
@@ -202,6 +246,14 @@ class Int64Column extends FixedWidthColumn {
     }
     this.validity.set(row);
   }
+
+  override setCell(form: CellForm): CellWriter | null {
+    if (this.decimal !== null || form !== 'integer') return null;
+    return (row, bytes, start, end) => {
+      const n = smallIntegerCell(bytes, start, end);
+      this.set(row, Number.isNaN(n) ? BigInt(bytes.toString('latin1', start, end)) : n);
+    };
+  }
 }
 
 const MASK_64 = (1n << 64n) - 1n;
@@ -236,23 +288,56 @@ const INLINE_BYTES = 12;
 /** A longer value shares one copy with the chunk's other long values when at most this long. */
 const SHARED_MAX_CHARS = 8192;
 
+/** How much longer than twice its cells' bytes a column's stretch of cells may be and still go as one copy. */
+const SPARSE_SLACK = 64 * 1024;
+
+/** Copies `src[start, end)` to `dst[at…]`; a loop for short runs, which beats a native call's overhead. */
+function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+  if (end - start > 512) {
+    dst.set(src.subarray(start, end), at);
+    return;
+  }
+  for (let i = start; i < end; i++) dst[at++] = src[i];
+}
+
 /**
  * VARCHAR and BLOB. DuckDB's string entries are 16 bytes (the C API's `duckdb_string_t`): a
  * 4-byte length, then either the bytes themselves zero-padded (up to 12, "inlined") or their
  * first 4 bytes and a pointer to the rest. Short values are written inline here. Longer ones
  * would each cost a native call (about 270 ns with the UTF-8 conversion); instead they are
- * written one after another into one buffer (UTF-8 for text), handed to DuckDB as ONE value that
- * DuckDB copies into the vector's own string heap, and every entry then points into that copy
- * (its address read back from the first entry). The heap lives until the chunk is reset, after
- * the appender has copied the chunk. Only very long values go one call each.
+ * handed over in segments: one buffer that DuckDB copies ONCE, as one BLOB value of a scratch
+ * vector, after which every entry of the segment points into that copy (its address read back
+ * from the scratch entry). A BLOB because DuckDB checks that a VARCHAR value is UTF-8, and a
+ * segment of cells has other bytes between them.
+ * - Values (`set`) are written one after another into the column's own buffer (UTF-8 for text).
+ * - Cells (`setCell`) are not copied at all: the segment is the stretch of the read buffer that
+ *   holds the chunk's cells (other bytes between them go along, which costs less than copying
+ *   each cell in JavaScript). Cells of another buffer than the first of the chunk are copied.
+ * The copies live until the appender has taken the chunk (it copies the strings it keeps). Only
+ * values of more than SHARED_MAX_CHARS go one call each.
  */
 class StringColumn implements ChunkColumn {
   private readonly entries = new Uint8Array(CHUNK_ROWS * 16);
   private readonly words = new Uint32Array(this.entries.buffer);
-  private readonly longRows: number[] = [];
-  private readonly longValues: (string | Uint8Array)[] = [];
+  /** Rows whose entries point into `heap`, and where their bytes start there. */
+  private readonly sharedRows: number[] = [];
+  private readonly sharedStarts: number[] = [];
+  /** Values too long to share, handed over one call each. */
+  private readonly aloneRows: number[] = [];
+  private readonly aloneValues: (string | Uint8Array)[] = [];
   /** The long values of a chunk, back to back, before DuckDB copies them. */
   private heap = Buffer.allocUnsafe(1 << 16);
+  private heapEnd = 0;
+  /** Rows whose entries point into `cellSource`, where their bytes start there, and the stretch they span. */
+  private readonly cellRows: number[] = [];
+  private readonly cellStarts: number[] = [];
+  private cellSource: Buffer | null = null;
+  private cellsFrom = 0;
+  private cellsTo = 0;
+  /** Bytes of those cells: when the stretch is much longer (other columns' large values), they are copied instead. */
+  private cellsBytes = 0;
+  /** One BLOB vector holding the segments' copies until the next flush. */
+  private readonly scratch = bindings.create_data_chunk([bindings.create_logical_type(bindings.Type.BLOB)]);
   private readonly validity = new Validity();
 
   constructor(private readonly blob: boolean) {}
@@ -261,31 +346,107 @@ class StringColumn implements ChunkColumn {
     if (this.blob ? !(value instanceof Uint8Array) : typeof value !== 'string') {
       throw notFit(this.blob ? 'BLOB' : 'VARCHAR', value);
     }
-    if (!this.inline(row, value as string | Uint8Array)) {
-      this.longRows.push(row);
-      this.longValues.push(value as string | Uint8Array);
+    const v = value as string | Uint8Array;
+    if (v.length > SHARED_MAX_CHARS) {
+      this.aloneRows.push(row);
+      this.aloneValues.push(v);
+    } else if (typeof v !== 'string') {
+      this.bytes(row, v, 0, v.length);
+    } else if (!this.inlineAscii(row, v)) {
+      this.reserve(v.length * 3);
+      this.placed(row, this.heap.write(v, this.heapEnd));
     }
     this.validity.set(row);
   }
 
-  /** Writes a short ASCII string or short blob into its entry; false when it must go by call. */
-  private inline(row: number, value: string | Uint8Array): boolean {
+  setCell(form: CellForm): CellWriter | null {
+    if (form !== (this.blob ? 'bytes' : 'utf8')) return null;
+    return (row, bytes, start, end) => {
+      if (end - start <= INLINE_BYTES || (this.cellSource !== null && this.cellSource !== bytes)) {
+        this.bytes(row, bytes, start, end);
+      } else {
+        if (this.cellSource === null) {
+          this.cellSource = bytes;
+          this.cellsFrom = start;
+          this.cellsTo = end;
+        } else {
+          if (start < this.cellsFrom) this.cellsFrom = start;
+          if (end > this.cellsTo) this.cellsTo = end;
+        }
+        this.pointer(row, bytes, start, end - start);
+        this.cellRows.push(row);
+        this.cellStarts.push(start);
+        this.cellsBytes += end - start;
+      }
+      this.validity.set(row);
+    };
+  }
+
+  /** The length and first 4 bytes of a value of more than INLINE_BYTES at `src[start…]`; the address comes at the flush. */
+  private pointer(row: number, src: Uint8Array, start: number, n: number): void {
+    const entries = this.entries;
+    const at = row * 16;
+    this.words[row * 4] = n;
+    entries[at + 4] = src[start];
+    entries[at + 5] = src[start + 1];
+    entries[at + 6] = src[start + 2];
+    entries[at + 7] = src[start + 3];
+  }
+
+  /** Stores `src[start, end)` at `row`: inline when short, else into the heap. */
+  private bytes(row: number, src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n <= INLINE_BYTES) {
+      const at = row * 16;
+      copyBytes(src, start, end, this.entries, at + 4);
+      this.entries.fill(0, at + 4 + n, at + 16);
+      this.words[row * 4] = n;
+      return;
+    }
+    this.reserve(n);
+    copyBytes(src, start, end, this.heap, this.heapEnd);
+    this.placed(row, n);
+  }
+
+  /** Writes a short ASCII string into its entry; false when it is longer or not ASCII. */
+  private inlineAscii(row: number, value: string): boolean {
     const n = value.length;
     if (n > INLINE_BYTES) return false;
     const entries = this.entries;
     const at = row * 16;
-    if (typeof value === 'string') {
-      for (let i = 0; i < n; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 0x7f) return false; // UTF-8 of more than one byte: let DuckDB encode it
-        entries[at + 4 + i] = c;
-      }
-    } else {
-      entries.set(value, at + 4);
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) return false; // more than one byte in UTF-8: through the heap
+      entries[at + 4 + i] = c;
     }
     entries.fill(0, at + 4 + n, at + 16);
     this.words[row * 4] = n;
     return true;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.heapEnd + bytes <= this.heap.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.heap.length * 2, this.heapEnd + bytes));
+    this.heap.copy(grown, 0, 0, this.heapEnd);
+    this.heap = grown;
+  }
+
+  /** The value of `n` bytes just written at the heap's end belongs to `row`. */
+  private placed(row: number, n: number): void {
+    const { heap, entries } = this;
+    const from = this.heapEnd;
+    if (n <= INLINE_BYTES) {
+      // Short in UTF-8 after all (a few non-ASCII characters): inline, as DuckDB reads it.
+      const at = row * 16;
+      copyBytes(heap, from, from + n, entries, at + 4);
+      entries.fill(0, at + 4 + n, at + 16);
+      this.words[row * 4] = n;
+      return;
+    }
+    this.pointer(row, heap, from, n);
+    this.sharedRows.push(row);
+    this.sharedStarts.push(from);
+    this.heapEnd = from + n;
   }
 
   setNull(row: number): void {
@@ -295,80 +456,76 @@ class StringColumn implements ChunkColumn {
   }
 
   flush(vector: Vector, rows: number): void {
-    const { longRows, longValues } = this;
-    // Shared first: its one value goes through row 0's entry, which the copy below overwrites.
-    const alone = longRows.length > 1 ? this.share(vector) : longRows.map((_, i) => i);
-    bindings.copy_data_to_vector(vector, 0, this.entries.buffer, 0, rows * 16);
-    for (const i of alone) {
-      const v = longValues[i];
-      if (typeof v === 'string') bindings.vector_assign_string_element(vector, longRows[i], v);
-      else bindings.vector_assign_string_element_len(vector, longRows[i], v);
+    const { sharedRows, sharedStarts, cellRows, cellStarts, aloneRows, aloneValues, words } = this;
+    const scratch = bindings.data_chunk_get_vector(this.scratch, 0);
+    if (cellRows.length > 0) {
+      const source = this.cellSource as Buffer;
+      if (this.cellsTo - this.cellsFrom <= 2 * this.cellsBytes + SPARSE_SLACK) {
+        this.segment(scratch, 1, source, this.cellsFrom, this.cellsTo, cellRows, cellStarts);
+      } else {
+        // Sparse cells: copying them beats having DuckDB copy the large values between them.
+        for (let k = 0; k < cellRows.length; k++) {
+          const n = words[cellRows[k] * 4];
+          this.reserve(n);
+          copyBytes(source, cellStarts[k], cellStarts[k] + n, this.heap, this.heapEnd);
+          sharedRows.push(cellRows[k]);
+          sharedStarts.push(this.heapEnd);
+          this.heapEnd += n;
+        }
+      }
     }
-    longRows.length = 0;
-    longValues.length = 0;
+    if (sharedRows.length > 0) this.segment(scratch, 0, this.heap, 0, this.heapEnd, sharedRows, sharedStarts);
+    bindings.copy_data_to_vector(vector, 0, this.entries.buffer, 0, rows * 16);
+    for (let i = 0; i < aloneRows.length; i++) {
+      const v = aloneValues[i];
+      if (typeof v === 'string') bindings.vector_assign_string_element(vector, aloneRows[i], v);
+      else bindings.vector_assign_string_element_len(vector, aloneRows[i], v);
+    }
+    sharedRows.length = 0;
+    sharedStarts.length = 0;
+    cellRows.length = 0;
+    cellStarts.length = 0;
+    this.cellSource = null;
+    this.cellsBytes = 0;
+    aloneRows.length = 0;
+    aloneValues.length = 0;
+    this.heapEnd = 0;
     this.validity.flush(vector, rows);
   }
 
+  appended(): void {
+    // DuckDB copied the chunk's strings: free the segments now, not when the GC collects this column
+    // (DuckDB counts them against its memory_limit).
+    bindings.data_chunk_reset(this.scratch);
+  }
+
   /**
-   * Hands the long values that can share one copy to DuckDB as one value and points their
-   * entries into it; returns the indexes (into longValues) of those that must go one by one.
+   * Has DuckDB copy `src[from, to)` into entry `slot` of the scratch vector and points the
+   * entries of `rows` (their bytes at `starts` in `src`) into the copy.
    */
-  private share(vector: Vector): number[] {
-    const { longRows, longValues, entries, words } = this;
-    const alone: number[] = [];
-    const shared: number[] = [];
-    // [start, length] in `heap` of each shared value, in `shared` order
-    const spans: number[] = [];
-    let heap = this.heap;
-    let end = 0;
-    for (let i = 0; i < longValues.length; i++) {
-      const value = longValues[i];
-      if (value.length > SHARED_MAX_CHARS) {
-        alone.push(i);
-        continue;
-      }
-      const most = typeof value === 'string' ? value.length * 3 : value.length;
-      if (end + most > heap.length) {
-        const grown = Buffer.allocUnsafe(Math.max(heap.length * 2, end + most));
-        heap.copy(grown, 0, 0, end);
-        heap = grown;
-      }
-      let length = value.length;
-      if (typeof value === 'string') length = heap.write(value, end);
-      else heap.set(value, end);
-      shared.push(i);
-      spans.push(end, length);
-      end += length;
-    }
-    this.heap = heap;
-    if (shared.length < 2) return alone.concat(shared);
-    bindings.vector_assign_string_element_len(vector, 0, heap.subarray(0, end));
-    // Where DuckDB put its copy: the pointer half of entry 0 (little-endian 64-bit).
-    const head = bindings.vector_get_data(vector, 16);
-    const view = new DataView(head.buffer, head.byteOffset, 16);
-    const low = view.getUint32(8, true);
+  private segment(
+    scratch: Vector,
+    slot: number,
+    src: Buffer,
+    from: number,
+    to: number,
+    rows: number[],
+    starts: number[],
+  ): void {
+    const words = this.words;
+    bindings.vector_assign_string_element_len(scratch, slot, src.subarray(from, to));
+    // Where DuckDB put its copy: the pointer half of the entry (little-endian 64-bit). A
+    // segment is never inlined: it holds at least one value of more than INLINE_BYTES.
+    const entry = bindings.vector_get_data(scratch, 16 * (slot + 1));
+    const view = new DataView(entry.buffer, entry.byteOffset + 16 * slot, 16);
+    const low = view.getUint32(8, true) - from;
     const high = view.getUint32(12, true);
-    for (let k = 0; k < shared.length; k++) {
-      const row = longRows[shared[k]];
-      const start = spans[2 * k];
-      const length = spans[2 * k + 1];
-      const at = row * 16;
-      words[row * 4] = length;
-      if (length <= INLINE_BYTES) {
-        // Short in UTF-8 after all (a few non-ASCII characters): inline, as DuckDB reads it.
-        entries.set(heap.subarray(start, start + length), at + 4);
-        entries.fill(0, at + 4 + length, at + 16);
-        continue;
-      }
-      entries[at + 4] = heap[start];
-      entries[at + 5] = heap[start + 1];
-      entries[at + 6] = heap[start + 2];
-      entries[at + 7] = heap[start + 3];
-      const address = low + start;
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[k];
+      const address = low + starts[k];
       words[row * 4 + 2] = address % TWO_32;
       words[row * 4 + 3] = high + Math.floor(address / TWO_32);
     }
-    return alone;
   }
 }
 
@@ -376,17 +533,21 @@ class StringColumn implements ChunkColumn {
 export function chunkColumn(storage: DuckDbStorage): ChunkColumn {
   switch (storage.type) {
     case 'TINYINT':
-      return new NumberColumn(new Int8Array(CHUNK_ROWS), integerIn('TINYINT', -128, 127));
+      return new NumberColumn(new Int8Array(CHUNK_ROWS), integerIn('TINYINT', -128, 127), true);
     case 'SMALLINT':
-      return new NumberColumn(new Int16Array(CHUNK_ROWS), integerIn('SMALLINT', -32768, 32767));
+      return new NumberColumn(new Int16Array(CHUNK_ROWS), integerIn('SMALLINT', -32768, 32767), true);
     case 'INTEGER':
-      return new NumberColumn(new Int32Array(CHUNK_ROWS), integerIn('INTEGER', -2147483648, 2147483647));
+      return new NumberColumn(
+        new Int32Array(CHUNK_ROWS),
+        integerIn('INTEGER', -2147483648, 2147483647),
+        true,
+      );
     case 'UTINYINT':
-      return new NumberColumn(new Uint8Array(CHUNK_ROWS), integerIn('UTINYINT', 0, 255));
+      return new NumberColumn(new Uint8Array(CHUNK_ROWS), integerIn('UTINYINT', 0, 255), true);
     case 'USMALLINT':
-      return new NumberColumn(new Uint16Array(CHUNK_ROWS), integerIn('USMALLINT', 0, 65535));
+      return new NumberColumn(new Uint16Array(CHUNK_ROWS), integerIn('USMALLINT', 0, 65535), true);
     case 'UINTEGER':
-      return new NumberColumn(new Uint32Array(CHUNK_ROWS), integerIn('UINTEGER', 0, 4294967295));
+      return new NumberColumn(new Uint32Array(CHUNK_ROWS), integerIn('UINTEGER', 0, 4294967295), true);
     case 'BIGINT':
       return new Int64Column('BIGINT', -(1n << 63n), (1n << 63n) - 1n, null);
     case 'UBIGINT':
@@ -433,6 +594,8 @@ export function nullColumn(): ChunkColumn {
     set(_row, value) {
       throw notFit('a column binlake does not know', value);
     },
+    setCell: () => null,
+    appended() {},
     setNull(row) {
       validity.clear(row);
     },

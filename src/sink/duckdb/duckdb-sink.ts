@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { BIGINT, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { PartitionColumn } from '../../config/config.js';
+import { CellRows, type RowBatch } from '../../core/cell-rows.js';
 import type { ChangeBatch, SchemaChange } from '../../core/change-event.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { BinlakeError } from '../../core/errors.js';
@@ -596,14 +597,15 @@ export class DuckDbSink implements Sink {
   private async append(
     state: TableState,
     kind: 'base' | 'log',
-    rows: readonly Row[],
+    rows: readonly Row[] | CellRows,
     metas: readonly Value[][] | null,
     connection = this.connection,
   ): Promise<void> {
     if (rows.length === 0) return;
     const appender = await this.tableAppender(state, kind, connection);
     try {
-      appender.write(rows, metas);
+      if (rows instanceof CellRows) appender.writeCells(rows);
+      else appender.write(rows, metas);
       appender.close();
     } catch (error) {
       appender.abandon();
@@ -611,7 +613,7 @@ export class DuckDbSink implements Sink {
     }
   }
 
-  appendBaseChunk(target: string, rows: Row[], progress: ChunkProgress): Promise<void> {
+  appendBaseChunk(target: string, rows: RowBatch, progress: ChunkProgress): Promise<void> {
     return this.serialize(() =>
       this.transaction(async () => {
         await this.append(this.stateOf(target), 'base', rows, null);

@@ -1,9 +1,10 @@
 import { type DuckDBAppender, DuckDBDataChunk, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
+import type { CellRows } from '../../core/cell-rows.js';
 import { BinlakeError } from '../../core/errors.js';
 import { type TableRef, tableId } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
-import { CHUNK_ROWS, type ChunkColumn, chunkColumn, nullColumn } from './chunk-columns.js';
+import { type CellWriter, CHUNK_ROWS, type ChunkColumn, chunkColumn, nullColumn } from './chunk-columns.js';
 import type { DuckDbStorage } from './type-mapping.js';
 
 /** How a physical column of a destination table is filled. */
@@ -97,7 +98,7 @@ export class TableAppender {
     try {
       for (; r < rows.length; r++) {
         const row = rows[r];
-        if (row.length !== width) throw this.widthError(row);
+        if (row.length !== width) throw this.widthError(row.length);
         const meta = metas === null ? null : metas[r];
         const at = this.rows;
         for (c = 0; c < n; c++) {
@@ -113,18 +114,70 @@ export class TableAppender {
         }
       }
     } catch (error) {
-      if (error instanceof BinlakeError || c === -1) throw error;
-      const column = this.layout[c]?.name ?? '?';
-      throw new BinlakeError(
-        'BLK_D4007',
-        `${this.table}: row ${r + 1} of the rows written, column ${column}: ${errorText(error)}`,
-        {
-          remedy: 'nothing of this batch was stored; report the value and the column type as a bug',
-          details: { table: this.table, column, row: r },
-          cause: error,
-        },
-      );
+      throw this.valueError(error, r, c);
     }
+  }
+
+  /**
+   * Appends rows given as cells (a full-sync read), column by column in blocks that fill the
+   * chunk: a cell whose form the column takes (see ChunkColumn.setCell) goes in from its bytes,
+   * any other becomes its Value first. Errors as `write`.
+   */
+  writeCells(batch: CellRows): void {
+    if (batch.width !== this.width) throw this.widthError(batch.width);
+    const { sources, columns } = this;
+    const writers: (CellWriter | null)[] = sources.map((source, c) =>
+      source >= 0 ? columns[c].setCell(batch.columns[source].form) : null,
+    );
+    const { bytes, cells, width } = batch;
+    let r = 0;
+    let c = 0;
+    try {
+      while (r < batch.length) {
+        const at = this.rows;
+        const count = Math.min(CHUNK_ROWS - at, batch.length - r);
+        for (c = 0; c < columns.length; c++) {
+          const column = columns[c];
+          const source = sources[c];
+          if (source < 0) {
+            for (let i = 0; i < count; i++) column.setNull(at + i);
+            continue;
+          }
+          const writer = writers[c];
+          const cell = batch.columns[source];
+          let k = 2 * (r * width + source);
+          for (let i = 0; i < count; i++, k += 2 * width) {
+            const start = cells[k];
+            if (start < 0) column.setNull(at + i);
+            else if (writer !== null) writer(at + i, bytes, start, cells[k + 1]);
+            else column.set(at + i, cell.value(bytes, start, cells[k + 1]));
+          }
+        }
+        r += count;
+        this.rows += count;
+        if (this.rows === CHUNK_ROWS) {
+          c = -1;
+          this.appendChunk();
+        }
+      }
+    } catch (error) {
+      throw this.valueError(error, r, c);
+    }
+  }
+
+  /** BLK_D4007 for a value column `c` could not take in the block from row `r` (c -1: DuckDB refused the chunk). */
+  private valueError(error: unknown, r: number, c: number): unknown {
+    if (error instanceof BinlakeError || c === -1) return error;
+    const column = this.layout[c]?.name ?? '?';
+    return new BinlakeError(
+      'BLK_D4007',
+      `${this.table}: row ${r + 1} of the rows written, column ${column}: ${errorText(error)}`,
+      {
+        remedy: 'nothing of this batch was stored; report the value and the column type as a bug',
+        details: { table: this.table, column, row: r },
+        cause: error,
+      },
+    );
   }
 
   /** Flushes what was appended into the transaction. */
@@ -142,8 +195,12 @@ export class TableAppender {
       this.columns[c].flush(bindings.data_chunk_get_vector(raw, c), rows);
     }
     bindings.data_chunk_set_size(raw, rows);
-    this.appender.appendDataChunk(this.chunk);
-    bindings.data_chunk_reset(raw);
+    try {
+      this.appender.appendDataChunk(this.chunk);
+    } finally {
+      for (const column of this.columns) column.appended();
+      bindings.data_chunk_reset(raw);
+    }
   }
 
   /** Drops what was not flushed; errors are ignored (the transaction is rolled back anyway). */
@@ -157,10 +214,10 @@ export class TableAppender {
     }
   }
 
-  private widthError(row: Row): BinlakeError {
+  private widthError(values: number): BinlakeError {
     return new BinlakeError(
       'BLK_D4005',
-      `${tableId(this.source)}: a row has ${row.length} values, the stored schema has ${this.width} columns`,
+      `${tableId(this.source)}: a row has ${values} values, the stored schema has ${this.width} columns`,
       {
         remedy:
           'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',

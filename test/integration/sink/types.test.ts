@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CellColumn, type CellForm, CellRows } from '../../../src/core/cell-rows.js';
 import type { ColumnSchema } from '../../../src/core/table-schema.js';
 import { COLUMN_KINDS } from '../../../src/core/table-schema.js';
-import type { Row } from '../../../src/core/values.js';
+import type { Row, Value } from '../../../src/core/values.js';
 import { DuckDbSink } from '../../../src/sink/duckdb/duckdb-sink.js';
 import { checkpoint, col, schema, target, tempDir } from './helpers.js';
 
@@ -234,14 +235,17 @@ describe('DuckDB type mapping and value round trip', () => {
     expect((await sink.readRows('every_type')).length).toBe(3);
   });
 
-  it('keeps values and NULLs exact across data chunks of 2048 rows', async () => {
-    // Chunk 1 without NULLs, chunk 2 with NULLs in every column, chunk 3 without again: a NULL
-    // mask of one chunk must not stay on the next, and short (inline) and long strings alternate.
+  /**
+   * 5000 rows from id `first`: chunk 1 without NULLs, chunk 2 with NULLs in every column, chunk 3
+   * without again (a NULL mask of one chunk must not stay on the next), and short (inline) and
+   * long strings alternate.
+   */
+  function chunkRows(first: number): Row[] {
     const rows: Row[] = [];
     for (let i = 0; i < 5000; i++) {
       const from = i >= 2048 && i < 4096 && i % 7 === 0 ? ROWS[2] : ROWS[i % 2];
       const row = [...from];
-      row[0] = 100 + i;
+      row[0] = first + i;
       // Short values live inside DuckDB's 16-byte entries: a shorter one after a longer one in
       // the same entry must compare equal to its literal (DuckDB compares inline entries whole);
       // long ASCII ones share one copy, long non-ASCII ones go one by one, and both must compare
@@ -261,6 +265,11 @@ describe('DuckDB type mapping and value round trip', () => {
       }
       rows.push(row);
     }
+    return rows;
+  }
+
+  it('keeps values and NULLs exact across data chunks of 2048 rows', async () => {
+    const rows = chunkRows(100);
     await sink.appendBaseChunk('every_type', rows, { cursor: [5099], rowsTotal: 5003 });
     const stored = (await sink.readRows('every_type')).filter((r) => (r[0] as number) >= 100);
     expect(stored.length).toBe(rows.length);
@@ -277,5 +286,74 @@ describe('DuckDB type mapping and value round trip', () => {
       ['value number 4', 1n],
       ['value number 4001 é', 1n],
     ]);
+  });
+
+  it('stores rows given as cells (a full-sync read) exactly as the same rows given as Values', async () => {
+    // Integers as digits, text as UTF-8 and binary as bytes take the columns' cell paths; every
+    // other kind goes through its Value (here a tagged text form), as the source's cells do.
+    const rows = chunkRows(10_000);
+    const forms: CellForm[] = COLUMNS.map(([c], i) => {
+      const values = rows.map((r) => r[i]).filter((v) => v !== null);
+      if (['tinyint', 'smallint', 'mediumint', 'int', 'year'].includes(c.kind)) return 'integer';
+      if (values.every((v) => typeof v === 'string')) return 'utf8';
+      if (values.every((v) => v instanceof Uint8Array)) return 'bytes';
+      return 'value';
+    });
+    const tagged = (v: Exclude<Value, null>): string =>
+      typeof v === 'bigint'
+        ? `b${v}`
+        : typeof v === 'number'
+          ? `n${v}`
+          : typeof v === 'string'
+            ? `s${v}`
+            : `x${Buffer.from(v).toString('hex')}`;
+    const untag = (t: string): Exclude<Value, null> =>
+      t[0] === 'b'
+        ? BigInt(t.slice(1))
+        : t[0] === 'n'
+          ? Number(t.slice(1))
+          : t[0] === 's'
+            ? t.slice(1)
+            : new Uint8Array(Buffer.from(t.slice(1), 'hex'));
+    const columns: CellColumn[] = forms.map((form) => ({
+      form,
+      value: (b, start, end) =>
+        form === 'integer'
+          ? Number(b.toString('latin1', start, end))
+          : form === 'utf8'
+            ? b.toString('utf8', start, end)
+            : form === 'bytes'
+              ? new Uint8Array(b.subarray(start, end))
+              : untag(b.toString('utf8', start, end)),
+    }));
+    // The cells one after another with a byte between them, as in a packet.
+    const parts: Buffer[] = [];
+    const cells = new Int32Array(rows.length * COLUMNS.length * 2);
+    let at = 0;
+    for (let r = 0; r < rows.length; r++) {
+      for (let c = 0; c < COLUMNS.length; c++) {
+        const v = rows[r][c];
+        const k = 2 * (r * COLUMNS.length + c);
+        if (v === null) {
+          cells[k] = -1;
+          cells[k + 1] = -1;
+          continue;
+        }
+        const bytes =
+          forms[c] === 'bytes'
+            ? Buffer.from(v as Uint8Array)
+            : Buffer.from(forms[c] === 'value' ? tagged(v) : String(v), 'utf8');
+        parts.push(Buffer.from([0xfe]), bytes);
+        cells[k] = at + 1;
+        cells[k + 1] = at + 1 + bytes.length;
+        at += 1 + bytes.length;
+      }
+    }
+    const batch = new CellRows(columns, Buffer.concat(parts), cells, rows.length);
+    expect(forms.filter((f) => f === 'value').length).toBeGreaterThan(3);
+    await sink.appendBaseChunk('every_type', batch, { cursor: [14_999], rowsTotal: 10_003 });
+    const stored = (await sink.readRows('every_type')).filter((r) => (r[0] as number) >= 10_000);
+    expect(stored.length).toBe(rows.length);
+    for (let i = 0; i < rows.length; i++) expect(stored[i], `row ${i}`).toEqual(rows[i]);
   });
 });
