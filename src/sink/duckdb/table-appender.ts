@@ -132,6 +132,8 @@ export class TableAppender {
     const { bytes, cells, width } = batch;
     let r = 0;
     let c = 0;
+    // The row being written, for the error
+    let i = 0;
     try {
       while (r < batch.length) {
         const at = this.rows;
@@ -140,13 +142,13 @@ export class TableAppender {
           const column = columns[c];
           const source = sources[c];
           if (source < 0) {
-            for (let i = 0; i < count; i++) column.setNull(at + i);
+            for (i = 0; i < count; i++) column.setNull(at + i);
             continue;
           }
           const writer = writers[c];
           const cell = batch.columns[source];
           let k = 2 * (r * width + source);
-          for (let i = 0; i < count; i++, k += 2 * width) {
+          for (i = 0; i < count; i++, k += 2 * width) {
             const start = cells[k];
             if (start < 0) column.setNull(at + i);
             else if (writer !== null) writer(at + i, bytes, start, cells[k + 1]);
@@ -161,11 +163,11 @@ export class TableAppender {
         }
       }
     } catch (error) {
-      throw this.valueError(error, r, c);
+      throw this.valueError(error, r + i, c);
     }
   }
 
-  /** BLK_D4007 for a value column `c` could not take in the block from row `r` (c -1: DuckDB refused the chunk). */
+  /** BLK_D4007 for a value column `c` could not take at row `r` (c -1: DuckDB refused the chunk). */
   private valueError(error: unknown, r: number, c: number): unknown {
     if (error instanceof BinlakeError || c === -1) return error;
     const column = this.layout[c]?.name ?? '?';

@@ -355,5 +355,20 @@ describe('DuckDB type mapping and value round trip', () => {
     const stored = (await sink.readRows('every_type')).filter((r) => (r[0] as number) >= 10_000);
     expect(stored.length).toBe(rows.length);
     for (let i = 0; i < rows.length; i++) expect(stored[i], `row ${i}`).toEqual(rows[i]);
+
+    // A cell the column cannot hold is refused like a Value, naming the row and the column.
+    const ti = COLUMNS.findIndex(([c]) => c.name === 'ti');
+    const bad = new Int32Array(cells.subarray(0, 3 * COLUMNS.length * 2));
+    const digits = Buffer.from('300');
+    const badBytes = Buffer.concat([batch.bytes, digits]);
+    bad[2 * (2 * COLUMNS.length + ti)] = batch.bytes.length;
+    bad[2 * (2 * COLUMNS.length + ti) + 1] = batch.bytes.length + digits.length;
+    await expect(
+      sink.appendBaseChunk('every_type', new CellRows(columns, badBytes, bad, 3), {
+        cursor: [20_002],
+      }),
+    ).rejects.toThrow(
+      /every_type_base: row 3 of the rows written, column ti: TINYINT cannot hold number 300/,
+    );
   });
 });
