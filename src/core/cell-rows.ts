@@ -25,19 +25,61 @@ export interface CellColumn {
   value(bytes: Buffer, start: number, end: number): Exclude<Value, null>;
 }
 
+const NO_BYTES = Buffer.alloc(0);
+const NO_CELLS = new Int32Array(0);
+
 export class CellRows {
+  private recycle: (() => void) | null;
+
   constructor(
     /** One per column, in the table's schema order. */
     readonly columns: readonly CellColumn[],
-    /** Holds every cell; other bytes may lie between them. */
-    readonly bytes: Buffer,
-    /**
-     * Cell (r, c) is `bytes[cells[2k], cells[2k + 1])` with k = r × columns + c; a NULL cell has
-     * start -1.
-     */
-    readonly cells: Int32Array,
-    readonly length: number,
-  ) {}
+    bytes: Buffer,
+    cells: Int32Array,
+    length: number,
+    /** Hands `bytes` and `cells` back to whoever lent them (see release). */
+    recycle?: () => void,
+  ) {
+    this.heldBytes = bytes;
+    this.heldCells = cells;
+    this.rowCount = length;
+    this.recycle = recycle ?? null;
+  }
+
+  private heldBytes: Buffer;
+  private heldCells: Int32Array;
+  private rowCount: number;
+
+  /** Holds every cell; other bytes may lie between them. */
+  get bytes(): Buffer {
+    return this.heldBytes;
+  }
+
+  /**
+   * Cell (r, c) is `bytes[cells[2k], cells[2k + 1])` with k = r × columns + c; a NULL cell has
+   * start -1.
+   */
+  get cells(): Int32Array {
+    return this.heldCells;
+  }
+
+  get length(): number {
+    return this.rowCount;
+  }
+
+  /**
+   * The caller is done with these rows and nothing keeps a view of their bytes (a sink copies
+   * what it stores before its append returns): their buffers go back to the reader that lent
+   * them, so reading the next batch allocates nothing. Afterwards the batch is empty.
+   */
+  release(): void {
+    const recycle = this.recycle;
+    this.recycle = null;
+    this.heldBytes = NO_BYTES;
+    this.heldCells = NO_CELLS;
+    this.rowCount = 0;
+    recycle?.();
+  }
 
   get width(): number {
     return this.columns.length;

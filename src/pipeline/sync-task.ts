@@ -2,7 +2,7 @@ import { type CaptureEvent, endsWithSchemaChange } from '../capture/capture-even
 import { SchemaTracker, type TrackedTable } from '../capture/schema-tracker.js';
 import { TransactionAssembler } from '../capture/transaction-assembler.js';
 import type { Config } from '../config/config.js';
-import { batchRows, type RowBatch } from '../core/cell-rows.js';
+import { batchRows, CellRows, type RowBatch } from '../core/cell-rows.js';
 import type { BinlogPosition, RestartPoint, SchemaChange, SourceTransaction } from '../core/change-event.js';
 import { type Checkpoint, comparePositions, initialCheckpoint } from '../core/checkpoint.js';
 import { BinlakeError, describeError, isBinlakeError } from '../core/errors.js';
@@ -466,6 +466,8 @@ export class SyncTask {
       // This piece began a chunk (also after an ADD COLUMN committed the last one early).
       if (load.pendingRows === piece.rows.length) chunkBytes = 0;
       chunkBytes += approximateRowsBytes(piece.rows);
+      // The sink copied the rows: their buffers serve the next reads.
+      if (piece.rows instanceof CellRows) piece.rows.release();
       if (this.stopping) await load.commit();
       else if (piece.atBoundary || chunkBytes >= CHUNK_MAX_BYTES) await load.seal();
       if (this.stopping) return;

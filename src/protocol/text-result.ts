@@ -60,6 +60,49 @@ function protocolError(message: string): ServerError {
   });
 }
 
+/**
+ * A few buffers of released results (CellRows.release), reused by the next reads: a full sync
+ * reads hundreds of results of megabytes each, and allocating every one made V8 run a full
+ * garbage collection every few results (it counts such external memory and collects when it
+ * grows). A buffer is reused for a request of at least a quarter of its size, so one large result
+ * does not pin its buffer under small ones for long.
+ */
+export class Spares<T extends { length: number }> {
+  private readonly kept: T[] = [];
+  constructor(
+    private readonly make: (length: number) => T,
+    private readonly max: number,
+  ) {}
+
+  take(length: number): T {
+    const kept = this.kept;
+    let best = -1;
+    for (let i = 0; i < kept.length; i++) {
+      const n = kept[i].length;
+      if (n >= length && n <= 4 * length && (best < 0 || n < kept[best].length)) best = i;
+    }
+    if (best < 0) return this.make(length);
+    const found = kept[best];
+    kept[best] = kept[kept.length - 1];
+    kept.pop();
+    return found;
+  }
+
+  give(spare: T): void {
+    const kept = this.kept;
+    if (kept.length < this.max) kept.push(spare);
+    else {
+      // Full: keep the larger ones, which serve more requests.
+      let smallest = 0;
+      for (let i = 1; i < kept.length; i++) if (kept[i].length < kept[smallest].length) smallest = i;
+      if (kept[smallest].length < spare.length) kept[smallest] = spare;
+    }
+  }
+}
+
+const SPARE_BYTES = new Spares<Buffer>((n) => Buffer.allocUnsafe(n), 4);
+const SPARE_CELLS = new Spares<Int32Array>((n) => new Int32Array(n), 4);
+
 type Phase = 'count' | 'definitions' | 'rows' | 'done';
 
 export class TextResultReader {
@@ -79,8 +122,8 @@ export class TextResultReader {
     /** What the result is expected to take, so that its buffers are allocated once (they grow when it is more). */
     expected: { rows: number; bytes: number } = { rows: 256, bytes: 1 << 16 },
   ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1024, expected.bytes));
-    this.cells = new Int32Array(Math.max(1, expected.rows) * Math.max(1, columns.length) * 2);
+    this.buffer = SPARE_BYTES.take(Math.max(1024, expected.bytes));
+    this.cells = SPARE_CELLS.take(Math.max(1, expected.rows) * Math.max(1, columns.length) * 2);
   }
 
   /** Takes the next bytes; true once the result is complete (then `result()`), throws on a failure. */
@@ -100,14 +143,19 @@ export class TextResultReader {
   /** The rows, once `push` returned true; throws the server's error if it sent one. */
   result(): CellRows {
     if (this.failure) throw this.failure;
-    return new CellRows(this.columns, this.buffer.subarray(0, this.received), this.cells, this.rows);
+    const { buffer, cells } = this;
+    return new CellRows(this.columns, buffer.subarray(0, this.received), cells, this.rows, () => {
+      SPARE_BYTES.give(buffer);
+      SPARE_CELLS.give(cells);
+    });
   }
 
   private take(chunk: Buffer): void {
     const need = this.received + chunk.length;
     if (need > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.buffer.length * 2));
+      const grown = SPARE_BYTES.take(Math.max(need, this.buffer.length * 2));
       this.buffer.copy(grown, 0, 0, this.received);
+      SPARE_BYTES.give(this.buffer);
       this.buffer = grown;
     }
     chunk.copy(this.buffer, this.received);
@@ -190,8 +238,9 @@ export class TextResultReader {
     const width = this.columns.length;
     let k = this.rows * width * 2;
     if (k + width * 2 > this.cells.length) {
-      const grown = new Int32Array(Math.max(this.cells.length * 2, k + width * 2));
+      const grown = SPARE_CELLS.take(Math.max(this.cells.length * 2, k + width * 2));
       grown.set(this.cells);
+      SPARE_CELLS.give(this.cells);
       this.cells = grown;
     }
     const b = this.buffer;

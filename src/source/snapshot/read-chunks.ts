@@ -275,8 +275,11 @@ export async function* readChunks(
         pending.catch(() => {});
       }
       if (gathered > 0 && (gathered >= chunkRows || boundary.reached(gathered) || !pending)) {
+        const rows = CellRows.concat(parts);
+        // Gathered: the parts' buffers serve the next reads.
+        if (parts.length > 1) for (const part of parts) part.release();
         const chunk = {
-          rows: CellRows.concat(parts),
+          rows,
           cursor,
           atBoundary: boundary.reached(gathered) || !pending,
         };

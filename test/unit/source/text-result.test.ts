@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CellColumn, CellRows } from '../../../src/core/cell-rows.js';
-import { comQueryPacket, TextResultReader } from '../../../src/protocol/text-result.js';
+import { comQueryPacket, Spares, TextResultReader } from '../../../src/protocol/text-result.js';
 
 /**
  * The text-protocol result reader on byte vectors built from the MySQL manual's "Text
@@ -186,6 +186,49 @@ describe('CellRows', () => {
       [null, 'yy'],
       [3, null],
     ]);
+  });
+
+  it('release empties a batch; the next reads reuse its buffers and keep their own cells', () => {
+    const rowsOf = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => [String(i), `${tag}${'v'.repeat(i % 50)}`]);
+    const values = (n: number, tag: string) => rowsOf(n, tag).map(([i, v]) => [Number(i), v]);
+    const read = (tag: string) => {
+      const reader = new TextResultReader([int, text], { rows: 300, bytes: 20_000 });
+      expect(reader.push(result(rowsOf(300, tag)))).toBe(true);
+      return reader.result();
+    };
+    const first = read('a');
+    first.release();
+    expect(first.length).toBe(0);
+    expect([...first]).toEqual([]);
+    first.release(); // twice is harmless
+
+    const second = read('b');
+    const third = read('c');
+    expect([...second]).toEqual(values(300, 'b'));
+    expect([...third]).toEqual(values(300, 'c'));
+    second.release();
+    expect([...third]).toEqual(values(300, 'c'));
+  });
+
+  it('spares: a buffer serves a request of a quarter of its size up; the larger ones are kept', () => {
+    let made = 0;
+    const spares = new Spares<Uint8Array>((n) => {
+      made++;
+      return new Uint8Array(n);
+    }, 2);
+    const a = spares.take(1000);
+    spares.give(a);
+    expect(spares.take(4001)).not.toBe(a); // too small
+    expect(spares.take(249)).not.toBe(a); // would be pinned by a small request
+    expect(spares.take(250)).toBe(a);
+    expect(made).toBe(3);
+    spares.give(new Uint8Array(10));
+    spares.give(new Uint8Array(20));
+    spares.give(a); // full: replaces the smallest
+    expect(spares.take(1000)).toBe(a);
+    expect(spares.take(20).length).toBe(20);
+    expect(made).toBe(3);
   });
 });
 
