@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RowChange, SourceTransaction } from '../../core/change-event.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { BinlakeError } from '../../core/errors.js';
+import { Fifo } from '../../core/fifo.js';
 import { type TableRef, tableId } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
 import type { ChangeLog, TableState } from '../sink.js';
@@ -58,7 +59,7 @@ export class DuckDbChangeLog implements ChangeLog {
   private readonly appenders = new Map<TableState, TableAppender>();
   /** TableRef → state, for this batch (capture shares one TableRef object per table). */
   private readonly states = new Map<TableRef, TableState | undefined>();
-  private readonly queue: Item[] = [];
+  private readonly queue = new Fifo<Item>();
   private draining: Promise<void> | null = null;
   private failure: unknown = null;
   private closed = false;
@@ -191,7 +192,7 @@ export class DuckDbChangeLog implements ChangeLog {
     this.draining = (async () => {
       try {
         while (this.queue.length > 0) {
-          const item = this.queue[0];
+          const item = this.queue.peek() as Item;
           if (item.kind === 'transaction') {
             // Only when needed: an await per item would let appends outpace the queue for good.
             if (!this.ready(item.transaction)) {
@@ -276,7 +277,7 @@ export class DuckDbChangeLog implements ChangeLog {
   /** Remembers the first failure; every waiting and later call gets it. */
   private fail(error: unknown): void {
     this.failure ??= error;
-    for (const item of this.queue.splice(0)) {
+    for (const item of this.queue.takeAll()) {
       if (item.kind === 'commit') item.reject(this.failure);
     }
   }
