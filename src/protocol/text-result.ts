@@ -50,6 +50,29 @@ export function comQueryPacket(sql: string, attributes: boolean): Buffer {
   return packet;
 }
 
+/**
+ * The most bytes one result may take. Cells are located by Int32 offsets, so a result of 2 GiB
+ * would wrap them; before that, a result this large means the statement asked for too many rows
+ * of a table whose rows are far wider than the last ones read (one row is at most
+ * max_allowed_packet, 1 GiB). The caller asks again for
+ * fewer rows (read-chunks.ts); the connection is closed, as the rest of the result still arrives.
+ */
+export const MAX_RESULT_BYTES = 1.5 * 2 ** 30;
+
+/** The code of the error a result larger than MAX_RESULT_BYTES gives. */
+export const RESULT_TOO_LARGE = 'BINLAKE_RESULT_TOO_LARGE';
+
+function resultTooLarge(maxBytes: number): ServerError {
+  const message = `the result is larger than ${maxBytes} bytes: ask for fewer rows`;
+  return Object.assign(new Error(message), {
+    errno: 0,
+    sqlState: '',
+    sqlMessage: message,
+    fatal: true,
+    code: RESULT_TOO_LARGE,
+  });
+}
+
 function protocolError(message: string): ServerError {
   return Object.assign(new Error(`malformed result from the source: ${message}`), {
     errno: 0,
@@ -64,14 +87,16 @@ function protocolError(message: string): ServerError {
  * A few buffers of released results (CellRows.release), reused by the next reads: a full sync
  * reads hundreds of results of megabytes each, and allocating every one made V8 run a full
  * garbage collection every few results (it counts such external memory and collects when it
- * grows). A buffer is reused for a request of at least a quarter of its size, so one large result
- * does not pin its buffer under small ones for long.
+ * grows). A buffer is reused for a request of at least a quarter of its size, so small reads do
+ * not hold large buffers, and buffers beyond a size are not kept at all.
  */
 export class Spares<T extends { length: number }> {
   private readonly kept: T[] = [];
   constructor(
     private readonly make: (length: number) => T,
+    /** How many are kept, and the longest kept: a larger one (a result of huge rows) is let go. */
     private readonly max: number,
+    private readonly largest: number,
   ) {}
 
   take(length: number): T {
@@ -90,6 +115,7 @@ export class Spares<T extends { length: number }> {
 
   give(spare: T): void {
     const kept = this.kept;
+    if (spare.length > this.largest) return;
     if (kept.length < this.max) kept.push(spare);
     else {
       // Full: keep the larger ones, which serve more requests.
@@ -100,8 +126,16 @@ export class Spares<T extends { length: number }> {
   }
 }
 
-const SPARE_BYTES = new Spares<Buffer>((n) => Buffer.allocUnsafe(n), 4);
-const SPARE_CELLS = new Spares<Int32Array>((n) => new Int32Array(n), 4);
+// A full sync's results are a few MiB (read-chunks.ts: CHUNK_BYTES), their cells a few hundred KiB.
+const SPARE_BYTES = new Spares<Buffer>((n) => Buffer.allocUnsafe(n), 4, 32 << 20);
+const SPARE_CELLS = new Spares<Int32Array>((n) => new Int32Array(n), 4, 4 << 20);
+
+/** The size a result is expected to have (rows, bytes), and the most bytes it may have. */
+export interface ResultSize {
+  rows: number;
+  bytes: number;
+  maxBytes?: number;
+}
 
 type Phase = 'count' | 'definitions' | 'rows' | 'done';
 
@@ -116,13 +150,18 @@ export class TextResultReader {
   private cells: Int32Array;
   private rows = 0;
   private failure: ServerError | null = null;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly columns: readonly CellColumn[],
-    /** What the result is expected to take, so that its buffers are allocated once (they grow when it is more). */
-    expected: { rows: number; bytes: number } = { rows: 256, bytes: 1 << 16 },
+    /**
+     * What the result is expected to take, so that its buffers are allocated once (they grow
+     * when it is more), and the most it may take (default MAX_RESULT_BYTES).
+     */
+    expected: ResultSize = { rows: 256, bytes: 1 << 16 },
   ) {
-    this.buffer = SPARE_BYTES.take(Math.max(1024, expected.bytes));
+    this.maxBytes = Math.min(MAX_RESULT_BYTES, expected.maxBytes ?? MAX_RESULT_BYTES);
+    this.buffer = SPARE_BYTES.take(Math.max(1024, Math.min(expected.bytes, this.maxBytes)));
     this.cells = SPARE_CELLS.take(Math.max(1, expected.rows) * Math.max(1, columns.length) * 2);
   }
 
@@ -152,6 +191,7 @@ export class TextResultReader {
 
   private take(chunk: Buffer): void {
     const need = this.received + chunk.length;
+    if (need > this.maxBytes) throw resultTooLarge(this.maxBytes);
     if (need > this.buffer.length) {
       const grown = SPARE_BYTES.take(Math.max(need, this.buffer.length * 2));
       this.buffer.copy(grown, 0, 0, this.received);
@@ -295,7 +335,7 @@ export class TextResultReader {
     const errno = end - start >= 3 ? b.readUInt16LE(start + 1) : 0;
     let p = start + 3;
     let sqlState = '';
-    if (b[p] === 0x23) {
+    if (p + 6 <= end && b[p] === 0x23) {
       sqlState = b.toString('latin1', p + 1, p + 6);
       p += 6;
     }

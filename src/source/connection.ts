@@ -4,7 +4,7 @@ import mysql from 'mysql2/promise';
 import type { Config } from '../config/config.js';
 import type { CellColumn, CellRows } from '../core/cell-rows.js';
 import { BinlakeError } from '../core/errors.js';
-import { comQueryPacket, TextResultReader } from '../protocol/text-result.js';
+import { comQueryPacket, type ResultSize, TextResultReader } from '../protocol/text-result.js';
 import { parseServerVersion, type ServerFlavor } from './flavor.js';
 
 /**
@@ -46,7 +46,7 @@ export interface SourceConnection {
     sql: string,
     params: unknown[],
     columns: readonly CellColumn[],
-    expected?: { rows: number; bytes: number },
+    expected?: ResultSize,
   ): Promise<CellRows>;
   /** False once the server closed it or a fatal error happened. */
   readonly usable: boolean;
@@ -299,7 +299,7 @@ class MysqlSourceConnection implements SourceConnection {
     sql: string,
     params: unknown[],
     columns: readonly CellColumn[],
-    expected?: { rows: number; bytes: number },
+    expected?: ResultSize,
   ): Promise<CellRows> {
     const core = (this.raw as unknown as { connection: CoreInternals }).connection;
     if (this.broken || core.stream.destroyed) {
@@ -313,14 +313,23 @@ class MysqlSourceConnection implements SourceConnection {
     const attributes = (core.config.clientFlags & core.serverCapabilityFlags & CLIENT_QUERY_ATTRIBUTES) !== 0;
     const stream = core.stream;
     const listeners = stream.listeners('data') as ((chunk: Buffer) => void)[];
-    const reader = new TextResultReader(columns, expected);
+    let packet: Buffer;
+    let reader: TextResultReader;
+    try {
+      // Before the listeners are touched: a failure here leaves the connection as it was.
+      packet = comQueryPacket(text, attributes);
+      reader = new TextResultReader(columns, expected);
+    } catch (error) {
+      throw queryError(error, sql);
+    }
     try {
       return await new Promise<CellRows>((resolve, reject) => {
-        const finish = (error: unknown) => {
+        const finish = (error: unknown, unfinished = false) => {
           stream.off('data', onData);
           stream.off('close', onClose);
           if (error) {
-            this.broken = this.broken || (error as { fatal?: boolean }).fatal === true;
+            // A result left unfinished still arrives: the connection cannot serve another statement.
+            this.broken = this.broken || unfinished || (error as { fatal?: boolean }).fatal === true;
             reject(error);
           } else {
             try {
@@ -335,16 +344,16 @@ class MysqlSourceConnection implements SourceConnection {
           try {
             done = reader.push(chunk);
           } catch (error) {
-            finish(error);
+            finish(error, true);
             return;
           }
           if (done) finish(null);
         };
-        const onClose = () => finish(connectionLost());
+        const onClose = () => finish(connectionLost(), true);
         for (const listener of listeners) stream.off('data', listener);
         stream.on('data', onData);
         stream.on('close', onClose);
-        stream.write(comQueryPacket(text, attributes));
+        stream.write(packet);
       });
     } catch (error) {
       throw queryError(error, sql);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import bindings, { type Vector } from '@duckdb/node-bindings';
 import type { CellForm } from '../../core/cell-rows.js';
 import type { Value } from '../../core/values.js';
@@ -298,6 +299,17 @@ const SHARED_MAX_CHARS = 8192;
 const SPARSE_RATIO = 6;
 const SPARSE_SLACK = 64 * 1024;
 
+/**
+ * `b[start, end)` is valid UTF-8: ASCII, checked here (the common case, and cheaper than a
+ * native call per cell), or what Node's validator accepts. A source sends valid UTF-8 for
+ * text in all but odd cases (bytes stored before the server checked them, a binary collation).
+ */
+function validUtf8(b: Buffer, start: number, end: number): boolean {
+  let bits = 0;
+  for (let i = start; i < end; i++) bits |= b[i];
+  return bits < 0x80 || isUtf8(b.subarray(start, end));
+}
+
 /** Copies `src[start, end)` to `dst[at…]`; a loop for short runs, which beats a native call's overhead. */
 function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
   if (end - start > 512) {
@@ -368,7 +380,14 @@ class StringColumn implements ChunkColumn {
 
   setCell(form: CellForm): CellWriter | null {
     if (form !== (this.blob ? 'bytes' : 'utf8')) return null;
+    const text = !this.blob;
     return (row, bytes, start, end) => {
+      if (text && !validUtf8(bytes, start, end)) {
+        // As the Value path decodes it (U+FFFD for each bad sequence): DuckDB's VARCHAR
+        // must hold valid UTF-8, and the raw copies below would not check.
+        this.set(row, bytes.toString('utf8', start, end));
+        return;
+      }
       if (end - start <= INLINE_BYTES || (this.cellSource !== null && this.cellSource !== bytes)) {
         this.bytes(row, bytes, start, end);
       } else {

@@ -1,6 +1,7 @@
 import { CellRows, type RowBatch } from '../../core/cell-rows.js';
 import type { ColumnSchema } from '../../core/table-schema.js';
 import type { Row, Value } from '../../core/values.js';
+import { MAX_RESULT_BYTES, RESULT_TOO_LARGE } from '../../protocol/text-result.js';
 import { quoteId, quoteTable, type SourceConnection, type SourcePool } from '../connection.js';
 import { cellColumnsFor, type RowDecoder, rowDecoderFor } from '../row-reader.js';
 import type { ResolvedTable } from '../schema-reader.js';
@@ -40,6 +41,8 @@ export interface ChunkOptions {
    * transaction ends its transactions there. Default: no boundaries.
    */
   boundaryRows?: number;
+  /** The most bytes one statement's result may take (default MAX_RESULT_BYTES; tests set less). */
+  maxResultBytes?: number;
 }
 
 /** Default rows per SELECT; see `ChunkOptions.statementRows`. */
@@ -87,6 +90,13 @@ function meanBytes(rows: RowBatch): number {
   let n = 0;
   for (let i = 0; i < rows.length; i += step, n++) sum += approximateBytes(rows[i]);
   return sum / n;
+}
+
+/** One statement's rows, and the row limit it had in the end (`reduced`: lower than asked, see fetch). */
+interface Fetched {
+  batch: CellRows;
+  limit: number;
+  reduced: boolean;
 }
 
 export interface Chunk {
@@ -230,13 +240,28 @@ export async function* readChunks(
   // Bytes a row takes in the result, from the last one read: each result's buffer is then
   // allocated once, at about its size, instead of growing by doubling (every step garbage).
   let resultBytesPerRow = 256;
-  const fetch = (after: Row | null, limit: number) =>
-    pool.withConnection((conn: SourceConnection) =>
-      conn.queryCells(chunkSql(table, after, limit, decoder), [], cellColumns, {
-        rows: limit,
-        bytes: Math.ceil(limit * resultBytesPerRow * 1.05) + 4096,
-      }),
-    );
+  const maxResultBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
+  /** The next rows after `after`, at most `limit` of them; `limit` says how many were asked for at last. */
+  const fetch = async (after: Row | null, limit: number): Promise<Fetched> => {
+    for (let reduced = false; ; reduced = true) {
+      try {
+        const batch = await pool.withConnection((conn: SourceConnection) =>
+          conn.queryCells(chunkSql(table, after, limit, decoder), [], cellColumns, {
+            rows: limit,
+            bytes: Math.min(maxResultBytes, Math.ceil(limit * resultBytesPerRow * 1.05) + 4096),
+            maxBytes: maxResultBytes,
+          }),
+        );
+        return { batch, limit, reduced };
+      } catch (error) {
+        // Rows far wider than the ones before (the limit was sized from those): fewer per
+        // statement. One row always fits, as the server sends no row beyond max_allowed_packet.
+        if (limit === 1 || (error as { cause?: { code?: string } }).cause?.code !== RESULT_TOO_LARGE)
+          throw error;
+        limit = Math.max(1, Math.floor(limit / 16));
+      }
+    }
+  };
 
   let cursor = options.cursor;
   // The chunk size in rows, bounded by CHUNK_BYTES once the first rows show how wide they are.
@@ -244,17 +269,17 @@ export async function* readChunks(
   // the thousand before their width is known.
   let chunkRows = chunkSize;
   let ramp = Math.min(statementRows, FIRST_STATEMENT_ROWS);
-  let pendingLimit = Math.min(ramp, chunkRows);
-  let pending: Promise<CellRows> | null = fetch(cursor, pendingLimit);
+  let pending: Promise<Fetched> | null = fetch(cursor, Math.min(ramp, chunkRows));
   pending.catch(() => {});
   // The statements gathered for the next chunk, `gathered` rows in all.
   let parts: CellRows[] = [];
   let gathered = 0;
   try {
     while (pending) {
-      const batch = await pending;
-      const limit = pendingLimit;
+      const { batch, limit, reduced } = await pending;
       pending = null;
+      // A statement that had to ask for fewer rows: the ramp starts again from there.
+      if (reduced) ramp = limit;
       if (batch.length > 0) {
         chunkRows = rowsPerChunk(chunkSize, meanBytes(batch));
         resultBytesPerRow = batch.byteLength / batch.length;
@@ -270,12 +295,12 @@ export async function* readChunks(
         const full = gathered >= chunkRows || boundary.reached(gathered);
         const room = full ? chunkRows : chunkRows - gathered;
         ramp = Math.min(statementRows, ramp * 4);
-        pendingLimit = Math.min(ramp, room, boundary.rowsToNext(gathered));
-        pending = fetch(cursor, pendingLimit);
+        pending = fetch(cursor, Math.min(ramp, room, boundary.rowsToNext(gathered)));
         pending.catch(() => {});
       }
       if (gathered > 0 && (gathered >= chunkRows || boundary.reached(gathered) || !pending)) {
         const rows = CellRows.concat(parts);
+        const count = rows.length; // the caller may release the rows once they are stored
         // Gathered: the parts' buffers serve the next reads.
         if (parts.length > 1) for (const part of parts) part.release();
         const chunk = {
@@ -288,7 +313,7 @@ export async function* readChunks(
         gathered = 0;
         yield chunk;
         options.signal?.throwIfAborted();
-        await throttle.after(chunk.rows.length, options.signal);
+        await throttle.after(count, options.signal);
         options.signal?.throwIfAborted();
       }
     }

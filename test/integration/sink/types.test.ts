@@ -370,5 +370,33 @@ describe('DuckDB type mapping and value round trip', () => {
     ).rejects.toThrow(
       /every_type_base: row 3 of the rows written, column ti: TINYINT cannot hold number 300/,
     );
+
+    // Text cells that are not valid UTF-8 (a source storing unchecked bytes) are stored as the
+    // Value path decodes them, U+FFFD for each bad sequence; DuckDB's VARCHAR never gets them raw.
+    expect(forms[COLUMNS.findIndex(([c]) => c.name === 'vc')]).toBe('utf8');
+    const vc = COLUMNS.findIndex(([c]) => c.name === 'vc');
+    const id = COLUMNS.findIndex(([c]) => c.name === 'id');
+    const texts = [
+      Buffer.from([0x61, 0xff, 0x62]), // short: an inline entry
+      Buffer.concat([Buffer.from('é'.repeat(10)), Buffer.from([0xc3])]), // long, cut in a sequence
+      Buffer.from('ok, and long enough to point into the cells'),
+    ];
+    const oddBytes = Buffer.concat([Buffer.from('300013000230003'), ...texts]);
+    const odd = new Int32Array(3 * COLUMNS.length * 2).fill(-1);
+    let p = 15;
+    for (let r = 0; r < 3; r++) {
+      odd[2 * (r * COLUMNS.length + id)] = 5 * r;
+      odd[2 * (r * COLUMNS.length + id) + 1] = 5 * r + 5;
+      odd[2 * (r * COLUMNS.length + vc)] = p;
+      odd[2 * (r * COLUMNS.length + vc) + 1] = p + texts[r].length;
+      p += texts[r].length;
+    }
+    await sink.appendBaseChunk('every_type', new CellRows(columns, oddBytes, odd, 3), { cursor: [30_003] });
+    const oddStored = (await sink.readRows('every_type')).filter((r) => (r[0] as number) >= 30_000);
+    expect(oddStored.map((r) => [r[id], r[vc]])).toEqual([
+      [30_001, 'a\ufffdb'],
+      [30_002, `${'é'.repeat(10)}\ufffd`],
+      [30_003, 'ok, and long enough to point into the cells'],
+    ]);
   });
 });

@@ -346,6 +346,48 @@ describe('schema reader and chunked snapshot', () => {
     }
   });
 
+  it('rows far wider than the ones before: a statement over its byte limit is asked again for fewer rows', async () => {
+    await server.query(`CREATE TABLE \`${db}\`.width_jump (id INT PRIMARY KEY, t MEDIUMTEXT)`);
+    await server.query(`INSERT INTO \`${db}\`.width_jump SELECT seq, 'x' FROM \`${db}\`.seq_1_to_2000`);
+    await server.query(
+      `INSERT INTO \`${db}\`.width_jump SELECT seq, REPEAT(CHAR(65 + seq % 26), 5000) FROM \`${db}\`.seq_2001_to_2200`,
+    );
+    const [table] = await resolveObjects(conn, {
+      ...config,
+      objects: [{ database: db, tables: ['width_jump'] }],
+    } as Config);
+    let refused = 0;
+    const counting: SourcePool = {
+      ...pool,
+      withConnection: async (fn) => {
+        try {
+          return await pool.withConnection(fn);
+        } catch (error) {
+          refused++;
+          throw error;
+        }
+      },
+    };
+    const read: Row[] = [];
+    for await (const chunk of readChunks(counting, table, {
+      chunkSize: 10_000,
+      cursor: null,
+      maxResultBytes: 200_000,
+    })) {
+      read.push(...batchRows(chunk.rows));
+    }
+    expect(read.map((r) => r[0])).toEqual(Array.from({ length: 2200 }, (_, i) => i + 1));
+    for (const [id, t] of read) {
+      expect(t).toBe(
+        (id as number) <= 2000 ? 'x' : String.fromCharCode(65 + ((id as number) % 26)).repeat(5000),
+      );
+    }
+    // Some statements were refused and asked again with fewer rows.
+    expect(refused).toBeGreaterThan(0);
+    // The refused statements' connections were closed; the pool still serves.
+    expect(await pool.withConnection((c) => c.query<{ n: number }>('SELECT 1 AS n'))).toEqual([{ n: 1 }]);
+  });
+
   it('resolveObjects applies name mapping and rejects a missing table', async () => {
     await composite();
     const mapped = parseConfig({

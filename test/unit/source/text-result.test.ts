@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type CellColumn, CellRows } from '../../../src/core/cell-rows.js';
-import { comQueryPacket, Spares, TextResultReader } from '../../../src/protocol/text-result.js';
+import {
+  comQueryPacket,
+  RESULT_TOO_LARGE,
+  Spares,
+  TextResultReader,
+} from '../../../src/protocol/text-result.js';
 
 /**
  * The text-protocol result reader on byte vectors built from the MySQL manual's "Text
@@ -213,10 +218,14 @@ describe('CellRows', () => {
 
   it('spares: a buffer serves a request of a quarter of its size up; the larger ones are kept', () => {
     let made = 0;
-    const spares = new Spares<Uint8Array>((n) => {
-      made++;
-      return new Uint8Array(n);
-    }, 2);
+    const spares = new Spares<Uint8Array>(
+      (n) => {
+        made++;
+        return new Uint8Array(n);
+      },
+      2,
+      5000,
+    );
     const a = spares.take(1000);
     spares.give(a);
     expect(spares.take(4001)).not.toBe(a); // too small
@@ -229,6 +238,21 @@ describe('CellRows', () => {
     expect(spares.take(1000)).toBe(a);
     expect(spares.take(20).length).toBe(20);
     expect(made).toBe(3);
+    // Beyond the largest kept: let go.
+    const huge = spares.take(6000);
+    spares.give(huge);
+    expect(spares.take(6000)).not.toBe(huge);
+  });
+
+  it('refuses a result beyond its most bytes with a fatal error the caller can retry on', () => {
+    const reader = new TextResultReader([int, text], { rows: 4, bytes: 1024, maxBytes: 4096 });
+    const bytes = result(Array.from({ length: 100 }, (_, i) => [String(i), 'x'.repeat(100)]));
+    const error = errorOf(() => {
+      for (let at = 0; at < bytes.length; at += 1000) reader.push(bytes.subarray(at, at + 1000));
+    });
+    expect(error.code).toBe(RESULT_TOO_LARGE);
+    expect(error.fatal).toBe(true);
+    expect(String(error.message)).toMatch(/larger than 4096 bytes: ask for fewer rows/);
   });
 });
 
