@@ -193,7 +193,7 @@ export class TextResultReader {
     const need = this.received + chunk.length;
     if (need > this.maxBytes) throw resultTooLarge(this.maxBytes);
     if (need > this.buffer.length) {
-      const grown = SPARE_BYTES.take(Math.max(need, this.buffer.length * 2));
+      const grown = SPARE_BYTES.take(Math.min(this.maxBytes, Math.max(need, this.buffer.length * 2)));
       this.buffer.copy(grown, 0, 0, this.received);
       SPARE_BYTES.give(this.buffer);
       this.buffer = grown;

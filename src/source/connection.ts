@@ -328,7 +328,10 @@ class MysqlSourceConnection implements SourceConnection {
           stream.off('data', onData);
           stream.off('close', onClose);
           if (error) {
-            // A result left unfinished still arrives: the connection cannot serve another statement.
+            // A result left unfinished still arrives: the connection cannot serve another
+            // statement, and its socket is closed at once so the server stops sending the rest
+            // (mysql2's destroy only half-closes it).
+            if (unfinished) stream.destroy();
             this.broken = this.broken || unfinished || (error as { fatal?: boolean }).fatal === true;
             reject(error);
           } else {

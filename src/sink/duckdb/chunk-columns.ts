@@ -299,15 +299,22 @@ const SHARED_MAX_CHARS = 8192;
 const SPARSE_RATIO = 6;
 const SPARSE_SLACK = 64 * 1024;
 
+/** Cells up to this long are checked for ASCII in JavaScript first; longer ones go to Node's validator. */
+const ASCII_SCAN_MAX = 256;
+
 /**
- * `b[start, end)` is valid UTF-8: ASCII, checked here (the common case, and cheaper than a
- * native call per cell), or what Node's validator accepts. A source sends valid UTF-8 for
- * text in all but odd cases (bytes stored before the server checked them, a binary collation).
+ * `b[start, end)` is valid UTF-8. A source sends valid UTF-8 for text in all but odd cases
+ * (bytes stored before the server checked them, a binary collation), so this is a check, not a
+ * conversion: a short ASCII cell (the common case) is settled by a loop cheaper than a native
+ * call, anything else by Node's SIMD validator.
  */
 function validUtf8(b: Buffer, start: number, end: number): boolean {
-  let bits = 0;
-  for (let i = start; i < end; i++) bits |= b[i];
-  return bits < 0x80 || isUtf8(b.subarray(start, end));
+  if (end - start <= ASCII_SCAN_MAX) {
+    let i = start;
+    while (i < end && b[i] < 0x80) i++;
+    if (i === end) return true;
+  }
+  return isUtf8(b.subarray(start, end));
 }
 
 /** Copies `src[start, end)` to `dst[at…]`; a loop for short runs, which beats a native call's overhead. */

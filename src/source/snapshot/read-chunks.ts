@@ -242,8 +242,11 @@ export async function* readChunks(
   let resultBytesPerRow = 256;
   const maxResultBytes = options.maxResultBytes ?? MAX_RESULT_BYTES;
   /** The next rows after `after`, at most `limit` of them; `limit` says how many were asked for at last. */
-  const fetch = async (after: Row | null, limit: number): Promise<Fetched> => {
-    for (let reduced = false; ; reduced = true) {
+  const fetch = async (after: Row | null, asked: number): Promise<Fetched> => {
+    // Never more rows than half the byte limit holds at the last rows' width.
+    let limit = Math.min(asked, Math.max(1, Math.floor(maxResultBytes / (2 * resultBytesPerRow))));
+    for (let reduced = limit < asked; ; reduced = true) {
+      options.signal?.throwIfAborted();
       try {
         const batch = await pool.withConnection((conn: SourceConnection) =>
           conn.queryCells(chunkSql(table, after, limit, decoder), [], cellColumns, {

@@ -372,7 +372,8 @@ describe('DuckDB type mapping and value round trip', () => {
     );
 
     // Text cells that are not valid UTF-8 (a source storing unchecked bytes) are stored as the
-    // Value path decodes them, U+FFFD for each bad sequence; DuckDB's VARCHAR never gets them raw.
+    // Value path decodes them, U+FFFD for each bad sequence; DuckDB's VARCHAR never gets them raw
+    // (given raw, DuckDB refuses the whole append: "Invalid unicode … in segment statistics").
     expect(forms[COLUMNS.findIndex(([c]) => c.name === 'vc')]).toBe('utf8');
     const vc = COLUMNS.findIndex(([c]) => c.name === 'vc');
     const id = COLUMNS.findIndex(([c]) => c.name === 'id');

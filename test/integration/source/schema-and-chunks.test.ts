@@ -356,14 +356,19 @@ describe('schema reader and chunked snapshot', () => {
       ...config,
       objects: [{ database: db, tables: ['width_jump'] }],
     } as Config);
-    let refused = 0;
+    // Whether each refused statement's connection was left unusable (so the pool replaced it).
+    const refusedUsable: boolean[] = [];
     const counting: SourcePool = {
       ...pool,
       withConnection: async (fn) => {
+        let used: SourceConnection | null = null;
         try {
-          return await pool.withConnection(fn);
+          return await pool.withConnection((c) => {
+            used = c;
+            return fn(c);
+          });
         } catch (error) {
-          refused++;
+          refusedUsable.push((used as SourceConnection | null)?.usable ?? true);
           throw error;
         }
       },
@@ -382,9 +387,10 @@ describe('schema reader and chunked snapshot', () => {
         (id as number) <= 2000 ? 'x' : String.fromCharCode(65 + ((id as number) % 26)).repeat(5000),
       );
     }
-    // Some statements were refused and asked again with fewer rows.
-    expect(refused).toBeGreaterThan(0);
-    // The refused statements' connections were closed; the pool still serves.
+    // Some statements were refused and asked again with fewer rows; their connections (the rest
+    // of the result still on the way) were not left usable, and the pool still serves.
+    expect(refusedUsable.length).toBeGreaterThan(0);
+    expect(refusedUsable.every((usable) => !usable)).toBe(true);
     expect(await pool.withConnection((c) => c.query<{ n: number }>('SELECT 1 AS n'))).toEqual([{ n: 1 }]);
   });
 
