@@ -42,11 +42,26 @@ export class JsonBytes {
 
   /**
    * A JSON string literal, escaped exactly as `JSON.stringify` escapes it. Printable ASCII (most
-   * column values) is copied by the loop that checks it; anything else goes through UTF-8
-   * encoding, and text that needs escaping through `JSON.stringify`.
+   * column values) is copied as it stands (short strings by the loop that checks them, longer
+   * ones by a native scan and copy); anything else goes through UTF-8 encoding, and text that
+   * needs escaping through `JSON.stringify`.
    */
   string(s: string): void {
     const n = s.length;
+    if (n > LOOP_MAX_CHARS) {
+      // Longer text: one native scan and one native copy beat the loop about 2× (measured on
+      // sysbench's 60- and 120-character values).
+      if (!PLAIN_ASCII.test(s)) {
+        this.unusualString(s);
+        return;
+      }
+      this.room(n + 2);
+      const buf = this.buf;
+      buf[this.length++] = QUOTE;
+      this.length += buf.write(s, this.length, 'latin1');
+      buf[this.length++] = QUOTE;
+      return;
+    }
     this.room(n + 2);
     const buf = this.buf;
     const start = this.length;
@@ -82,6 +97,11 @@ export class JsonBytes {
     const n = piece.length;
     this.room(n);
     const buf = this.buf;
+    if (n > LOOP_MAX_CHARS) {
+      buf.set(piece, this.length);
+      this.length += n;
+      return;
+    }
     let at = this.length;
     for (let i = 0; i < n; i++) buf[at++] = piece[i];
     this.length = at;
@@ -172,5 +192,9 @@ export class JsonBytes {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Strings and pieces up to this long are copied by a loop; longer ones natively. */
+const LOOP_MAX_CHARS = 24;
+/** Printable ASCII without quote and backslash: JSON text as it stands, one byte per character. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** What JSON.stringify escapes: quote, backslash, control characters and lone surrogates. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;

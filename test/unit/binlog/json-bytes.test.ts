@@ -9,6 +9,22 @@ describe('JsonBytes', () => {
       fc.string({ unit: 'grapheme' }),
       fc.string({ unit: 'binary' }), // lone surrogates and control characters
       fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', 'é', '😀') }),
+      // Longer strings take the native path: printable ASCII (quotes and backslashes included),
+      // and mixes with rare characters that must send them back to the escaping path.
+      fc.string({
+        unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+        minLength: 20,
+        maxLength: 300,
+      }),
+      fc.string({
+        unit: fc.oneof(
+          { weight: 20, arbitrary: fc.constantFrom('a', 'Z', ' ', '~', '0') },
+          { weight: 1, arbitrary: fc.constantFrom('"', '\\', '\n', '\u0000', '\u007f', 'é', '😀', '\ud800') },
+        ),
+        minLength: 20,
+        maxLength: 200,
+      }),
+      fc.string({ unit: 'binary', minLength: 25, maxLength: 100 }),
       fc.double(),
       fc.integer(),
       fc.constantFrom(-0, 2 ** 53, -(2 ** 53), 2 ** 53 - 1, 1e21, 123456789012, -1e-7),
