@@ -61,11 +61,11 @@ export class TableCache {
 
   /** Parses (or reuses) the TABLE_MAP whose body the reader holds and consumes it. */
   load(r: PacketReader, idBytes: number): CompiledTable {
-    const body = r.buf.subarray(r.pos, r.end);
+    const start = r.pos;
     const tableId = r.uintLE(idBytes);
     r.pos -= idBytes;
     const cached = this.entries.get(tableId);
-    if (cached?.body.equals(body)) {
+    if (cached !== undefined && sameBytes(cached.body, r.buf, start, r.end)) {
       const hint = this.schemaFor?.(cached.compiled.ref.database, cached.compiled.ref.table);
       if (hint === cached.hint) {
         r.pos = r.end;
@@ -87,9 +87,19 @@ export class TableCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(tableId, { body: Buffer.from(body), hint, compiled });
+    this.entries.set(tableId, { body: Buffer.from(r.buf.subarray(start, r.end)), hint, compiled });
     return compiled;
   }
+}
+
+/**
+ * `a` equals `b[start, end)`. A loop: every transaction repeats its TABLE_MAPs (about 100 bytes
+ * each), and a view plus `Buffer.equals` per event cost more than comparing them here.
+ */
+function sameBytes(a: Buffer, b: Buffer, start: number, end: number): boolean {
+  if (a.length !== end - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[start + i]) return false;
+  return true;
 }
 
 function collationCharset(collation: number | undefined): string | null | undefined {

@@ -303,18 +303,18 @@ function readExtraData(r: PacketReader, update: boolean): RowsExtraData[] {
   return out;
 }
 
-/** Column indexes set in a columns-present bitmap, or null when all `width` are set. */
-function presentList(bitmap: Buffer, width: number): number[] | null {
+/** Column indexes set in the columns-present bitmap at `buf[at…]`, or null when all `width` are set. */
+function presentList(buf: Buffer, at: number, width: number): number[] | null {
   let all = true;
   for (let i = 0; i < width; i++) {
-    if ((bitmap[i >> 3] & (1 << (i & 7))) === 0) {
+    if ((buf[at + (i >> 3)] & (1 << (i & 7))) === 0) {
       all = false;
       break;
     }
   }
   if (all) return null;
   const out: number[] = [];
-  for (let i = 0; i < width; i++) if (bitmap[i >> 3] & (1 << (i & 7))) out.push(i);
+  for (let i = 0; i < width; i++) if (buf[at + (i >> 3)] & (1 << (i & 7))) out.push(i);
   return out;
 }
 
@@ -374,8 +374,10 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
   }
   const width = r.packed();
   const bitmapBytes = (width + 7) >> 3;
-  const before = r.bytes(bitmapBytes);
-  const after = kind === 'update' ? r.bytes(bitmapBytes) : before;
+  // Where the columns-present bitmaps are in the event (read in place: no view per event).
+  const before = r.take(bitmapBytes);
+  const after = kind === 'update' ? r.take(bitmapBytes) : before;
+  const bitmaps = r.buf;
   const table = ctx.tables.get(tableId);
   if (!table) {
     throw new BinlakeError('BLK_B2004', `rows event for table id ${tableId}, which no TABLE_MAP announced`, {
@@ -391,7 +393,7 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
     );
   }
   const rowsReader = compressed ? new PacketReader(inflateMariadb(r.rest())) : r;
-  const presentBefore = presentList(before, width);
+  const presentBefore = presentList(bitmaps, before, width);
   // The three classes share one constructor; only the rows' shape differs.
   const EventClass =
     kind === 'update' ? UpdateRowsEvent : kind === 'write' ? WriteRowsEvent : DeleteRowsEvent;
@@ -410,7 +412,7 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
     presentBefore,
   );
   if (event instanceof UpdateRowsEvent) {
-    const presentAfter = presentList(after, width);
+    const presentAfter = presentList(bitmaps, after, width);
     event.presentColumnsAfter = presentAfter;
     const rows: UpdatedRow[] = [];
     event.rows = rows;
