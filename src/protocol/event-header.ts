@@ -17,7 +17,7 @@ export const HEARTBEAT_EVENT = 27;
 /** MySQL 8.0.26+ heartbeat with a 64-bit position. */
 export const HEARTBEAT_V2_EVENT = 41;
 
-/** Header flag LOG_EVENT_ARTIFICIAL_F: the server made this event up (fake ROTATE). */
+/** Header flag LOG_EVENT_ARTIFICIAL_F: the server made this event up (fake ROTATE). It lies in the flags' low byte. */
 export const LOG_EVENT_ARTIFICIAL_F = 0x20;
 
 /** Binlog checksum algorithm byte of a FORMAT_DESCRIPTION event (MySQL `enum_binlog_checksum_alg`). */
@@ -26,6 +26,14 @@ export const CHECKSUM_ALG_CRC32 = 1;
 
 /** Length of the CRC32 trailer when checksums are on. */
 export const CHECKSUM_LENGTH = 4;
+
+/**
+ * The little-endian u32 at `at` of an event whose 19-byte header the caller checked is there.
+ * Read by hand: `readUInt32LE` checks its arguments on every call, twice per event here.
+ */
+export function headerU32(event: Buffer, at: number): number {
+  return (event[at] | (event[at + 1] << 8) | (event[at + 2] << 16)) + event[at + 3] * 0x1000000;
+}
 
 /** `{ file, position }` of the next event a ROTATE names. */
 export interface RotateTarget {

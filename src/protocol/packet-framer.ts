@@ -5,7 +5,7 @@
  * of 16 MiB or more arrives as several packets; the framer hands out the joined payload.
  *
  * Copies are kept to a minimum because every binlog byte goes through here: a payload that
- * lies inside one socket chunk is handed out as a `subarray` of that chunk (Node never reuses a
+ * lies inside one socket chunk is handed out as a range of that chunk (Node never reuses a
  * chunk it has emitted), a payload that spans chunks is copied once into a buffer of its own
  * size, and only the few header bytes cut by a chunk boundary are copied twice.
  */
@@ -23,8 +23,11 @@ export class PacketFramer {
   private continued: Buffer[] | null = null;
   private continuedLength = 0;
 
-  /** `onPayload` gets each complete logical payload; the buffer is never touched again by the framer. */
-  constructor(private readonly onPayload: (payload: Buffer) => void) {}
+  /**
+   * `onPayload` gets each complete logical payload as `buf[start, end)` (a range, so that the
+   * caller makes the one view it needs); the framer never touches those bytes again.
+   */
+  constructor(private readonly onPayload: (buf: Buffer, start: number, end: number) => void) {}
 
   /** Bytes held for incomplete packets (for backpressure accounting). */
   get bufferedBytes(): number {
@@ -48,7 +51,7 @@ export class PacketFramer {
       this.parts = [];
       this.partsLength = 0;
       this.need = 0;
-      this.packet(packet.subarray(4), packet.readUIntLE(0, 3));
+      this.packet(packet, 4, packet.length, packet.readUIntLE(0, 3));
       offset = missing;
     } else if (this.headerRest) {
       chunk = Buffer.concat([this.headerRest, chunk]);
@@ -68,7 +71,7 @@ export class PacketFramer {
         this.need = total;
         return;
       }
-      this.packet(chunk.subarray(offset + 4, offset + total), length);
+      this.packet(chunk, offset + 4, offset + total, length);
       offset += total;
     }
   }
@@ -83,22 +86,22 @@ export class PacketFramer {
     this.continuedLength = 0;
   }
 
-  private packet(payload: Buffer, length: number): void {
+  private packet(buf: Buffer, start: number, end: number, length: number): void {
     if (this.continued) {
-      this.continued.push(payload);
+      this.continued.push(buf.subarray(start, end));
       this.continuedLength += length;
       if (length === MAX_PACKET_PAYLOAD) return;
       const joined = Buffer.concat(this.continued, this.continuedLength);
       this.continued = null;
       this.continuedLength = 0;
-      this.onPayload(joined);
+      this.onPayload(joined, 0, joined.length);
       return;
     }
     if (length === MAX_PACKET_PAYLOAD) {
-      this.continued = [payload];
+      this.continued = [buf.subarray(start, end)];
       this.continuedLength = length;
       return;
     }
-    this.onPayload(payload);
+    this.onPayload(buf, start, end);
   }
 }

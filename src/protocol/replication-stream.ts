@@ -22,6 +22,7 @@ import {
   formatDescriptionChecksum,
   HEARTBEAT_EVENT,
   HEARTBEAT_V2_EVENT,
+  headerU32,
   LOG_EVENT_ARTIFICIAL_F,
   LOG_POS_OFFSET,
   ROTATE_EVENT,
@@ -237,7 +238,7 @@ class LiveStream implements ReplicationStream {
     }
 
     const socket = session.socket;
-    const framer = new PacketFramer((payload) => this.onPayload(payload));
+    const framer = new PacketFramer((buf, start, end) => this.onPayload(buf, start, end));
     this.socket = socket;
     this.framer = framer;
     this.phase = 'register';
@@ -266,8 +267,14 @@ class LiveStream implements ReplicationStream {
     socket.write(dump);
   }
 
-  private onPayload(payload: Buffer): void {
-    const first = payload[0];
+  private onPayload(buf: Buffer, start: number, end: number): void {
+    const first = end > start ? buf[start] : undefined;
+    if (first === 0x00 && this.phase !== 'register') {
+      // The hot path: one view per event, of the event itself.
+      this.onEvent(buf.subarray(start + 1, end));
+      return;
+    }
+    const payload = buf.subarray(start, end);
     if (this.phase === 'register') {
       const done = this.registerDone;
       this.registerDone = null;
@@ -277,10 +284,6 @@ class LiveStream implements ReplicationStream {
       } else {
         done?.resolve();
       }
-      return;
-    }
-    if (first === 0x00) {
-      this.onEvent(payload.subarray(1));
       return;
     }
     if (first === 0xfe && payload.length < 9) {
@@ -321,7 +324,7 @@ class LiveStream implements ReplicationStream {
       this.fail(malformed(`binlog event of ${bytes.length} bytes is shorter than its header`, bytes));
       return;
     }
-    const size = bytes.readUInt32LE(EVENT_SIZE_OFFSET);
+    const size = headerU32(bytes, EVENT_SIZE_OFFSET);
     if (size !== bytes.length) {
       this.fail(
         malformed(`binlog event says it has ${size} bytes but its packet holds ${bytes.length}`, bytes),
@@ -329,8 +332,8 @@ class LiveStream implements ReplicationStream {
       return;
     }
     const type = bytes[EVENT_TYPE_OFFSET];
-    const logPos = bytes.readUInt32LE(LOG_POS_OFFSET);
-    const artificial = (bytes.readUInt16LE(FLAGS_OFFSET) & LOG_EVENT_ARTIFICIAL_F) !== 0;
+    const logPos = headerU32(bytes, LOG_POS_OFFSET);
+    const artificial = (bytes[FLAGS_OFFSET] & LOG_EVENT_ARTIFICIAL_F) !== 0;
     let file = this.file;
     let position = this.nextPosition;
     if (type === ROTATE_EVENT) {

@@ -21,7 +21,7 @@ function wire(payload: Buffer, seq = 1): Buffer {
 
 function feed(stream: Buffer, cuts: number[]): Buffer[] {
   const out: Buffer[] = [];
-  const framer = new PacketFramer((p) => out.push(Buffer.from(p)));
+  const framer = new PacketFramer((b, start, end) => out.push(Buffer.from(b.subarray(start, end))));
   let at = 0;
   for (const cut of [...cuts.filter((c) => c > 0 && c < stream.length)].sort((a, b) => a - b)) {
     framer.push(stream.subarray(at, cut));
