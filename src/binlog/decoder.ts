@@ -1,7 +1,7 @@
 import { BinlakeError } from '../core/errors.js';
 import { crc32 } from './crc32.js';
 import { hexExcerpt } from './dump.js';
-import { EventFlag, type EventHeader, readEventHeader } from './event-header.js';
+import { EventFlag, type EventHeader, readEventHeader, u32le } from './event-header.js';
 import { EventType, eventTypeName } from './event-type.js';
 import type { DecodeContext } from './events/context.js';
 import { FormatDescriptionEvent, fdeChecksumByte } from './events/format-description.js';
@@ -101,7 +101,8 @@ export class BinlogDecoder {
         end -= 4;
       }
       const event = this.decodeBody(bytes, header, raw.file, raw.position, end);
-      if (event instanceof FormatDescriptionEvent) {
+      // The type code first: `instanceof` over every event's class took measurable time.
+      if (header.typeCode === EventType.FORMAT_DESCRIPTION && event instanceof FormatDescriptionEvent) {
         this.format = {
           binlogVersion: event.binlogVersion,
           serverVersion: event.serverVersion,
@@ -118,7 +119,7 @@ export class BinlogDecoder {
 
   private checkCrc(raw: RawEvent, bytes: Buffer): void {
     if (!this.verify) return;
-    const expected = bytes.readUInt32LE(bytes.length - 4);
+    const expected = u32le(bytes, bytes.length - 4);
     const actual = eventCrc(bytes);
     if (expected !== actual) {
       throw new BinlakeError(

@@ -27,16 +27,25 @@ export const EventFlag = {
   SKIP_REPLICATION: 0x8000,
 } as const;
 
-/** Reads the header; the caller has checked that `bytes` holds at least 19 bytes at `offset`. */
+/**
+ * Reads the header; the caller has checked that `bytes` holds at least 19 bytes at `offset`,
+ * so the fields are read by hand (`readUInt32LE` checks its arguments on every call, and this
+ * runs for every event).
+ */
 export function readEventHeader(bytes: Buffer, offset = 0): EventHeader {
   return {
-    timestamp: bytes.readUInt32LE(offset),
+    timestamp: u32le(bytes, offset),
     typeCode: bytes[offset + 4],
-    serverId: bytes.readUInt32LE(offset + 5),
-    eventSize: bytes.readUInt32LE(offset + 9),
-    nextPosition: bytes.readUInt32LE(offset + 13),
-    flags: bytes.readUInt16LE(offset + 17),
+    serverId: u32le(bytes, offset + 5),
+    eventSize: u32le(bytes, offset + 9),
+    nextPosition: u32le(bytes, offset + 13),
+    flags: bytes[offset + 17] | (bytes[offset + 18] << 8),
   };
+}
+
+/** The little-endian u32 at `at`, which the caller has checked lies inside `b`. */
+export function u32le(b: Buffer, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
 }
 
 export { EVENT_HEADER_LENGTH };

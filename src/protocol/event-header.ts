@@ -27,14 +27,6 @@ export const CHECKSUM_ALG_CRC32 = 1;
 /** Length of the CRC32 trailer when checksums are on. */
 export const CHECKSUM_LENGTH = 4;
 
-/**
- * The little-endian u32 at `at` of an event whose 19-byte header the caller checked is there.
- * Read by hand: `readUInt32LE` checks its arguments on every call, twice per event here.
- */
-export function headerU32(event: Buffer, at: number): number {
-  return (event[at] | (event[at + 1] << 8) | (event[at + 2] << 16)) + event[at + 3] * 0x1000000;
-}
-
 /** `{ file, position }` of the next event a ROTATE names. */
 export interface RotateTarget {
   file: string;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
+import { u32le } from '../binlog/event-header.js';
 import type { RawEvent, RawEventSource } from '../binlog/raw-event.js';
 import { EVENT_HEADER_LENGTH } from '../binlog/raw-event.js';
 import type { BinlogPosition } from '../core/change-event.js';
@@ -22,7 +23,6 @@ import {
   formatDescriptionChecksum,
   HEARTBEAT_EVENT,
   HEARTBEAT_V2_EVENT,
-  headerU32,
   LOG_EVENT_ARTIFICIAL_F,
   LOG_POS_OFFSET,
   ROTATE_EVENT,
@@ -324,7 +324,7 @@ class LiveStream implements ReplicationStream {
       this.fail(malformed(`binlog event of ${bytes.length} bytes is shorter than its header`, bytes));
       return;
     }
-    const size = headerU32(bytes, EVENT_SIZE_OFFSET);
+    const size = u32le(bytes, EVENT_SIZE_OFFSET);
     if (size !== bytes.length) {
       this.fail(
         malformed(`binlog event says it has ${size} bytes but its packet holds ${bytes.length}`, bytes),
@@ -332,7 +332,7 @@ class LiveStream implements ReplicationStream {
       return;
     }
     const type = bytes[EVENT_TYPE_OFFSET];
-    const logPos = headerU32(bytes, LOG_POS_OFFSET);
+    const logPos = u32le(bytes, LOG_POS_OFFSET);
     const artificial = (bytes[FLAGS_OFFSET] & LOG_EVENT_ARTIFICIAL_F) !== 0;
     let file = this.file;
     let position = this.nextPosition;
