@@ -100,28 +100,16 @@ export abstract class RowsEventBase extends BaseEvent {
     const h = this.header;
     out.bytes(headPiece(this.type, h.typeCode, this.file));
     out.number(this.position);
-    out.text(',"nextPosition":');
+    out.bytes(NEXT_POSITION);
     out.number(h.nextPosition);
-    out.text(',"timestamp":');
-    out.number(h.timestamp);
-    out.text(',"serverId":');
-    out.number(h.serverId);
-    out.bytes(cached(TABLE_PIECES, this.table, tablePiece));
-    out.number(this.tableId);
-    out.text(',"columnCount":');
-    out.number(this.columnCount);
-    out.bytes(cached(COLUMNS_PIECES, this.columnNames, columnsPiece));
-    out.number(this.flags);
-    out.text(this.version === 1 ? ',"version":1' : ',"version":2');
-    if (this.compressed) out.text(',"compressed":true');
-    out.text(this.partial ? ',"partial":true' : ',"partial":false');
-    if (this.presentColumns) out.text(`,"presentColumns":${JSON.stringify(this.presentColumns)}`);
-    if (this.type === 'update_rows') {
-      const after = (this as unknown as UpdateRowsEvent).presentColumnsAfter;
-      if (after) out.text(`,"presentColumnsAfter":${JSON.stringify(after)}`);
+    out.bytes(stampPiece(h.timestamp, h.serverId));
+    if (this.presentColumns === null && this.extraData.length === 0 && !this.partial) {
+      // Events of one table share every field from "database" to "rows" (cached per table).
+      out.bytes(tablePiece(this));
+    } else {
+      out.bytes(tableStart(this.table));
+      out.text(tableFields(this));
     }
-    if (this.extraData.length > 0) out.text(`,"extraData":${JSON.stringify(jsonReady(this.extraData))}`);
-    out.text(',"rows":[');
     if (this.type === 'update_rows') {
       const rows = (this as unknown as UpdateRowsEvent).rows;
       for (let i = 0; i < rows.length; i++) {
@@ -207,8 +195,9 @@ function writeRow(out: JsonBytes, row: Row): void {
 
 /*
  * The constant stretches of a rows event's JSON, as UTF-8 bytes, made once: per event type and
- * file (`{"type":…,"position":`), per table (`,"database":…,"tableId":`) and per column list
- * (`,"columns":…,"flags":`). A compiled table's ref and names are shared by its events.
+ * file (`{"type":…,"position":`), per second and server (`,"timestamp":…,"serverId":…`) and per
+ * table (`,"database":…` to `"rows":[`). Consecutive events mostly share all three, so an
+ * event's fixed fields cost three copies instead of a dozen numbers and keys.
  */
 const HEAD_PIECES = new Map<number, { file: string; piece: Buffer }>();
 function headPiece(type: string, typeCode: number, file: string): Buffer {
@@ -221,20 +210,81 @@ function headPiece(type: string, typeCode: number, file: string): Buffer {
   return piece;
 }
 
-const TABLE_PIECES = new WeakMap<TableRef, Buffer>();
-const tablePiece = (t: TableRef) =>
-  Buffer.from(`,"database":${JSON.stringify(t.database)},"table":${JSON.stringify(t.table)},"tableId":`);
+const NEXT_POSITION = Buffer.from(',"nextPosition":');
 
-const COLUMNS_PIECES = new WeakMap<readonly string[], Buffer>();
-const columnsPiece = (names: readonly string[]) =>
-  Buffer.from(`,"columns":${JSON.stringify(names)},"flags":`);
-
-function cached<K extends object>(cache: WeakMap<K, Buffer>, key: K, make: (key: K) => Buffer): Buffer {
-  let piece = cache.get(key);
-  if (piece === undefined) {
-    piece = make(key);
-    cache.set(key, piece);
+let lastStamp = { timestamp: -1, serverId: -1, piece: Buffer.alloc(0) };
+function stampPiece(timestamp: number, serverId: number): Buffer {
+  if (lastStamp.timestamp !== timestamp || lastStamp.serverId !== serverId) {
+    lastStamp = {
+      timestamp,
+      serverId,
+      piece: Buffer.from(`,"timestamp":${timestamp},"serverId":${serverId}`),
+    };
   }
+  return lastStamp.piece;
+}
+
+const TABLE_STARTS = new WeakMap<TableRef, Buffer>();
+/** `,"database":…,"table":…` of a table (a compiled table's ref is shared by its events). */
+function tableStart(t: TableRef): Buffer {
+  let piece = TABLE_STARTS.get(t);
+  if (piece === undefined) {
+    piece = Buffer.from(`,"database":${JSON.stringify(t.database)},"table":${JSON.stringify(t.table)}`);
+    TABLE_STARTS.set(t, piece);
+  }
+  return piece;
+}
+
+/** The fields from "tableId" to `"rows":[`, as JSON text. */
+function tableFields(e: RowsEventBase): string {
+  let text = `,"tableId":${e.tableId},"columnCount":${e.columnCount},"columns":${JSON.stringify(e.columnNames)},"flags":${e.flags},"version":${e.version}`;
+  if (e.compressed) text += ',"compressed":true';
+  text += e.partial ? ',"partial":true' : ',"partial":false';
+  if (e.presentColumns) text += `,"presentColumns":${JSON.stringify(e.presentColumns)}`;
+  if (e instanceof UpdateRowsEvent && e.presentColumnsAfter) {
+    text += `,"presentColumnsAfter":${JSON.stringify(e.presentColumnsAfter)}`;
+  }
+  if (e.extraData.length > 0) text += `,"extraData":${JSON.stringify(jsonReady(e.extraData))}`;
+  return `${text},"rows":[`;
+}
+
+interface TablePiece {
+  table: TableRef;
+  tableId: number;
+  columnCount: number;
+  flags: number;
+  version: 1 | 2;
+  compressed: boolean;
+  piece: Buffer;
+}
+const TABLE_PIECES = new WeakMap<readonly string[], TablePiece>();
+/**
+ * `,"database":…` to `"rows":[` of an event with every column present and no extra data, cached
+ * by its column list (shared by the events of one compiled table) and checked field by field.
+ */
+function tablePiece(e: RowsEventBase): Buffer {
+  const last = TABLE_PIECES.get(e.columnNames);
+  if (
+    last !== undefined &&
+    last.table === e.table &&
+    last.tableId === e.tableId &&
+    last.columnCount === e.columnCount &&
+    last.flags === e.flags &&
+    last.version === e.version &&
+    last.compressed === e.compressed
+  ) {
+    return last.piece;
+  }
+  const piece = Buffer.concat([tableStart(e.table), Buffer.from(tableFields(e))]);
+  TABLE_PIECES.set(e.columnNames, {
+    table: e.table,
+    tableId: e.tableId,
+    columnCount: e.columnCount,
+    flags: e.flags,
+    version: e.version,
+    compressed: e.compressed,
+    piece,
+  });
   return piece;
 }
 

@@ -28,6 +28,12 @@ describe('cell formats', () => {
       }),
       { numRuns: 300 },
     );
+    // Every length around the 16-byte blocks and the switch to zlib, from any start.
+    const b = Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 7919 + 13) & 0xff));
+    for (let length = 0; length <= 660; length++) {
+      const at = length % 37;
+      expect(crc32(b, at, at + length)).toBe(zlibCrc32(b.subarray(at, at + length)) >>> 0);
+    }
   });
 });
 

@@ -82,6 +82,78 @@ describe('rows event toJson', () => {
     );
   });
 
+  it('keeps the cached fixed fields exact across consecutive events of one table', () => {
+    // One table's events share the ref and column list objects (as a compiled table's do), so the
+    // cached pieces are reused or rebuilt as the other fields change from event to event.
+    const names = ['id', 'v'];
+    const ref = { database: 'db', table: 't' };
+    const other = { database: 'db', table: 'u' };
+    const eventArb = fc.record({
+      second: fc.integer({ min: 0, max: 2 }),
+      serverId: fc.constantFrom(1, 2),
+      tableId: fc.constantFrom(5, 6),
+      flags: fc.constantFrom(0, 1),
+      version: fc.constantFrom(1, 2),
+      compressed: fc.boolean(),
+      file: fc.constantFrom('binlog.000001', 'binlog.000002'),
+      otherTable: fc.boolean(),
+      update: fc.boolean(),
+      // A partial image (only column 0 present) takes the uncached path between cached ones.
+      partial: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(eventArb, { minLength: 1, maxLength: 12 }), (events) => {
+        for (const [i, x] of events.entries()) {
+          const code = x.update ? EventType.UPDATE_ROWS_V1 : EventType.WRITE_ROWS_V1;
+          const h = { ...header(code), timestamp: 1_700_000_000 + x.second, serverId: x.serverId };
+          const t = x.otherTable ? other : ref;
+          const args = [
+            h,
+            x.file,
+            4 + i,
+            x.tableId,
+            t,
+            2,
+            names,
+            x.flags,
+            x.version,
+            x.compressed,
+            [],
+            x.partial ? [0] : null,
+          ] as const;
+          const e = x.update ? new UpdateRowsEvent(...args) : new WriteRowsEvent(...args);
+          if (e instanceof UpdateRowsEvent) {
+            e.presentColumnsAfter = null;
+            e.rows = [{ before: [i, 'a'], after: [i, 'b'] }];
+          } else e.rows = [[i, 'a']];
+          const expected = {
+            type: x.update ? 'update_rows' : 'write_rows',
+            eventType: x.update ? 'UPDATE_ROWS_V1' : 'WRITE_ROWS_V1',
+            file: x.file,
+            position: 4 + i,
+            nextPosition: 1234,
+            timestamp: 1_700_000_000 + x.second,
+            serverId: x.serverId,
+            database: t.database,
+            table: t.table,
+            tableId: x.tableId,
+            columnCount: 2,
+            columns: names,
+            flags: x.flags,
+            version: x.version,
+            ...(x.compressed ? { compressed: true } : {}),
+            partial: x.partial,
+            ...(x.partial ? { presentColumns: [0] } : {}),
+            rows: x.update ? [{ before: [i, 'a'], after: [i, 'b'] }] : [[i, 'a']],
+          };
+          // Byte for byte, key order included.
+          expect(e.toJson()).toBe(JSON.stringify(expected));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('writes update pairs, partial images, compression and extra data like the dump object', () => {
     const e = new UpdateRowsEvent(
       header(EventType.UPDATE_ROWS_COMPRESSED_V1),
