@@ -12,6 +12,11 @@ export interface Finding {
   found: string;
   /** One sentence: the exact SET GLOBAL / my.cnf line / GRANT statement / config change. Empty on pass. */
   remedy: string;
+  /**
+   * The item could not run because an earlier one failed (no login, no connection). It stays a
+   * `fail` for the exit code, but counts and reads as not checked rather than as a failure.
+   */
+  notChecked?: true;
 }
 
 export function worstSeverity(findings: Finding[]): Severity {

@@ -102,7 +102,16 @@ objects:
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout, r.stderr).not.toBe('');
     expect(r.stdout).toMatch(/source\.connectivity\s+FAIL\s+nothing accepts connections/);
-    expect(r.stdout).toMatch(/binlog\.format\s+FAIL\s+not checked/);
+    expect(r.stdout).toMatch(/binlog\.format\s+SKIP\s+not checked/);
+    expect(r.stdout).toMatch(/\d+ not checked \(they need the failed items fixed first\)/);
+    // sync runs the same precheck: it names the failed item and counts the rest as not checked.
+    const config = configFile({ ...server.source, port }, '[orders]');
+    const sync = await runCli(['sync', '--config', config, '--until-caught-up']);
+    expect(sync.code, sync.stderr).not.toBe(0);
+    expect(sync.stderr).toMatch(/BLK_T6004/);
+    expect(sync.stderr).toMatch(
+      /precheck failed: source\.connectivity \(\d+ more items not checked until these are fixed\)/,
+    );
   });
 
   it('a config error: exit 2, nothing checked', async () => {

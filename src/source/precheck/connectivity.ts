@@ -81,5 +81,11 @@ export async function connectivityFindings(config: Config): Promise<Connectivity
 
 /** A source item that could not run because of an earlier failure. */
 export function notChecked(item: string, reason: string): Finding {
-  return { item, result: 'fail', found: `not checked: ${reason}`, remedy: 'fix the failure above first' };
+  return {
+    item,
+    result: 'fail',
+    found: `not checked: ${reason}`,
+    remedy: 'fix the failure above first',
+    notChecked: true,
+  };
 }

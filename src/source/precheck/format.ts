@@ -27,12 +27,17 @@ export function formatFindings(findings: Finding[], width = 110): string {
   };
   const out: string[] = [`${'ITEM'.padEnd(itemWidth)}  RESULT  FOUND / REMEDY`];
   for (const f of findings) {
-    const head = `${f.item.padEnd(itemWidth)}  ${MARK[f.result].padEnd(6)}  `;
+    const head = `${f.item.padEnd(itemWidth)}  ${(f.notChecked ? 'SKIP' : MARK[f.result]).padEnd(6)}  `;
     const pad = ' '.repeat(indent);
     out.push(...wrap(f.found, head, pad));
     if (f.remedy) out.push(...wrap(f.remedy, `${pad}→ `, `${pad}  `));
   }
-  const count = (r: Finding['result']) => findings.filter((f) => f.result === r).length;
-  out.push('', `${count('pass')} passed, ${count('warn')} warning(s), ${count('fail')} failed`);
+  const count = (r: Finding['result']) => findings.filter((f) => f.result === r && !f.notChecked).length;
+  const skipped = findings.filter((f) => f.notChecked).length;
+  out.push(
+    '',
+    `${count('pass')} passed, ${count('warn')} warning(s), ${count('fail')} failed` +
+      (skipped ? `, ${skipped} not checked (they need the failed items fixed first)` : ''),
+  );
   return `${out.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { createLogger } from '../../../src/pipeline/logger.js';
 import { SyncTask } from '../../../src/pipeline/sync-task.js';
 import { realDependencies } from '../../../src/pipeline/wiring.js';
+import type { ChangeLog } from '../../../src/sink/sink.js';
 import { sharedServer } from '../../harness/server.js';
 import { openWarehouse, writeTaskConfig } from '../../harness/sync-fixtures.js';
 
@@ -73,3 +74,157 @@ describe('the batch time bound under a binlog that never pauses', () => {
     expect(log.map((l) => [l.operationFlag, ...l.row])).toEqual([['I', 1, 1]]);
   }, 60_000);
 });
+
+/**
+ * A batch that is due while the one before it is still committing goes on taking changes (so
+ * decoding does not wait on a slow COMMIT), up to twice batch.maxRows and no further; the log
+ * stays exact.
+ */
+describe('a due batch while the batch before it commits', () => {
+  it('takes changes up to twice batch.maxRows, and every change lands once, in order', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('batch_stretch');
+    await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v INT)`);
+    const start = await server.masterStatus();
+    const conn = await server.connect(db);
+    // 150 transactions of 10 inserts each.
+    for (let tx = 0; tx < 150; tx++) {
+      const values = Array.from({ length: 10 }, (_, i) => `(${tx * 10 + i + 1}, ${tx})`).join(', ');
+      await conn.query(`INSERT INTO t VALUES ${values}`);
+    }
+    await conn.end();
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
+      initial: { schema: true, full: false },
+      start,
+      batch: { maxRows: 100, maxMillis: 60_000 },
+    });
+    const config = loadConfig(configPath);
+    const deps = realDependencies(config);
+    // Every commit stays in flight 150 ms longer than DuckDB needs; the changes of each batch are counted.
+    const batches: number[] = [];
+    const openSink = deps.openSink;
+    deps.openSink = async () => {
+      const sink = await openSink();
+      const open = sink.openChangeLog.bind(sink);
+      sink.openChangeLog = async () => slowCommits(await open(), batches, 150);
+      return sink;
+    };
+    const task = new SyncTask(config, deps, {
+      untilCaughtUp: true,
+      resnapshot: false,
+      logger: createLogger({ destination: new PassThrough() }),
+    });
+    await task.run();
+    expect(task.snapshot().state).toBe('Finished');
+    const changes = batches.filter((n) => n > 0);
+    expect(changes.reduce((a, b) => a + b, 0)).toBe(1500);
+    // The first batch commits at maxRows; the next ones fill while it commits, up to 2 × maxRows.
+    expect(changes[0]).toBe(100);
+    expect(Math.max(...changes)).toBe(200);
+    const sink = await openWarehouse(configPath);
+    const log = await sink.readLog('t');
+    await sink.close();
+    expect(log.map((l) => Number(l.recordId))).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+    expect(log.map((l) => l.row[0])).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1));
+  }, 60_000);
+});
+
+describe('a stretched batch when the binlog goes quiet', () => {
+  it('commits as soon as the commit before it is done, not at batch.maxMillis', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('batch_wake');
+    await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v INT)`);
+    const start = await server.masterStatus();
+    const conn = await server.connect(db);
+    // 250 changes: the first batch takes 100; 150 wait behind its commit (due, below 2 × 100).
+    for (let tx = 0; tx < 25; tx++) {
+      const values = Array.from({ length: 10 }, (_, i) => `(${tx * 10 + i + 1}, ${tx})`).join(', ');
+      await conn.query(`INSERT INTO t VALUES ${values}`);
+    }
+    await conn.end();
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
+      initial: { schema: true, full: false },
+      start,
+      // Neither the time bound nor a heartbeat may be what commits the second batch.
+      batch: { maxRows: 100, maxMillis: 120_000 },
+      retry: { maxMinutes: 1, heartbeatSeconds: 120 },
+    });
+    const config = loadConfig(configPath);
+    const deps = realDependencies(config);
+    const batches: number[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const openSink = deps.openSink;
+    deps.openSink = async () => {
+      const sink = await openSink();
+      const open = sink.openChangeLog.bind(sink);
+      // The first commit with changes stays in flight until the gate opens.
+      sink.openChangeLog = async () => heldCommits(await open(), batches, gate);
+      return sink;
+    };
+    const task = new SyncTask(config, deps, {
+      untilCaughtUp: false,
+      resnapshot: false,
+      logger: createLogger({ destination: new PassThrough() }),
+    });
+    const running = task.run();
+    const inserted = () => task.snapshot().tables[0]?.changes.I ?? 0;
+    try {
+      for (let i = 0; i < 200 && batches.reduce((a, b) => a + b, 0) < 100; i++) await sleep(50);
+      expect(batches.filter((n) => n > 0)).toEqual([100]);
+      // Everything has been read and the source is quiet; the 150 wait for the held commit.
+      await sleep(500);
+      expect(inserted()).toBe(0);
+      release();
+      for (let i = 0; i < 100 && inserted() < 250; i++) await sleep(50);
+      expect(inserted(), 'the waiting batch committed right after the held one').toBe(250);
+      expect(batches.filter((n) => n > 0)).toEqual([100, 150]);
+    } finally {
+      release();
+      task.stop();
+      await running;
+    }
+    const sink = await openWarehouse(configPath);
+    const log = await sink.readLog('t');
+    await sink.close();
+    expect(log.map((l) => Number(l.recordId))).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+  }, 60_000);
+});
+
+/** Commits resolve only once `gate` opens, from the first one with changes on. */
+function heldCommits(log: ChangeLog, batches: number[], gate: Promise<void>): ChangeLog {
+  let appended = 0;
+  return {
+    append(transaction, firstRecordId) {
+      log.append(transaction, firstRecordId);
+      appended += transaction.changes.length;
+    },
+    async commit(checkpoint) {
+      const changes = appended;
+      batches.push(changes);
+      appended = 0;
+      await log.commit(checkpoint);
+      if (changes > 0) await gate;
+    },
+    close: () => log.close(),
+  };
+}
+
+function slowCommits(log: ChangeLog, batches: number[], extraMillis: number): ChangeLog {
+  let appended = 0;
+  return {
+    append(transaction, firstRecordId) {
+      log.append(transaction, firstRecordId);
+      appended += transaction.changes.length;
+    },
+    async commit(checkpoint) {
+      batches.push(appended);
+      appended = 0;
+      await log.commit(checkpoint);
+      await sleep(extraMillis);
+    },
+    close: () => log.close(),
+  };
+}

@@ -27,6 +27,9 @@ describe('DDL during sync', () => {
     await server.query(`UPDATE \`${db}\`.t SET c = 9.99 WHERE id = 2`);
     const second = await runCli(['sync', '--config', configPath, '--until-caught-up']);
     expect(second.code, second.stderr).toBe(0);
+    // The log says what changed in the warehouse.
+    expect(second.stderr).toContain('ADD COLUMN c applied to _base and _log');
+    expect(second.stderr).toContain('ADD COLUMN z applied to _base and _log');
     expect(await mergedRows(configPath, 't')).toEqual(await sourceRows(server, db, 't'));
     const sink = await openWarehouse(configPath);
     const state = await sink.readState();

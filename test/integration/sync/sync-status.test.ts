@@ -50,6 +50,8 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
     await server.query(`INSERT INTO s.t VALUES ${values.join(',')}`);
     const { configPath } = writeTaskConfig(server, [{ database: 's', tables: ['t'] }], {
       snapshot: { chunkSize: 200, parallelism: 1, maxRowsPerSecond: 400 },
+      // Heartbeats far apart: lag must fall to 0 without one (see below).
+      retry: { maxMinutes: 1, heartbeatSeconds: 60 },
     });
     const child = spawn(process.execPath, [BINLAKE_BIN, 'sync', '--config', configPath], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -80,7 +82,8 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
     }, 20_000);
     expect(caught.tables[0].changes).toEqual({ I: 1, U: 1, D: 1 });
     expect(caught.tables[0].consistentFrom).toBeGreaterThan(0);
-    // Idle source: heartbeats (1 s in the test config) prove we are caught up, so lag is 0.
+    // Idle source, everything committed, no event for batch.maxMillis: lag is 0 well before the
+    // next heartbeat (60 s here).
     await sleep(3_000);
     expect((await statusOf(configPath)).lagSeconds).toBe(0);
 

@@ -52,5 +52,36 @@ describe('server flavor', () => {
     expect(text).toContain('binlog.format   FAIL    binlog_format=STATEMENT');
     expect(text).toContain("→ SET GLOBAL binlog_format='ROW'");
     expect(text).toContain('1 passed, 0 warning(s), 1 failed');
+    expect(text).not.toContain('not checked');
+  });
+
+  it('reads items that could not run as SKIP and counts them apart from failures', () => {
+    const text = formatFindings([
+      {
+        item: 'source.connectivity',
+        result: 'fail',
+        found: 'nothing accepts connections on db:3306',
+        remedy: 'start the server or fix source.host/port',
+      },
+      {
+        item: 'binlog.format',
+        result: 'fail',
+        found: 'not checked: no connection',
+        remedy: '',
+        notChecked: true,
+      },
+      {
+        item: 'binlog.row_image',
+        result: 'fail',
+        found: 'not checked: no connection',
+        remedy: '',
+        notChecked: true,
+      },
+    ]);
+    expect(text).toMatch(/binlog\.format\s+SKIP\s+not checked: no connection/);
+    expect(text).toMatch(/source\.connectivity\s+FAIL\s+nothing accepts/);
+    expect(text).toContain(
+      '0 passed, 0 warning(s), 1 failed, 2 not checked (they need the failed items fixed first)',
+    );
   });
 });
