@@ -117,15 +117,20 @@ export class SchemaTracker {
   private unsupported(
     change: SchemaChange & { kind: Exclude<SchemaChange['kind'], 'add-column'> },
   ): SchemaChange {
-    if (this.options.policy === 'stop') {
+    // After a dropped column the rows no longer fit the warehouse table: ignoring it cannot work.
+    const ignorable = change.kind !== 'drop-column';
+    if (this.options.policy === 'stop' || !ignorable) {
       throw new BinlakeError(
         'BLK_T6001',
         `${change.kind.replace('-', ' ')} on synced table ${tableId(change.table)}: ${change.sql.slice(0, 300)}`,
         {
-          remedy:
-            'binlake applies only ADD COLUMN to the warehouse. Either set ddl.unsupported: ignore in the config ' +
-            '(the warehouse keeps the old shape; see README "DDL during sync") and run sync again, or run ' +
-            'binlake sync --resnapshot to copy the table anew',
+          remedy: ignorable
+            ? 'binlake applies only ADD COLUMN to the warehouse. Either set ddl.unsupported: ignore in the config ' +
+              '(the warehouse keeps the old shape; see README "DDL during sync") and run sync again, or run ' +
+              'binlake sync --resnapshot to copy the table anew'
+            : 'binlake applies only ADD COLUMN to the warehouse, and the rows after a dropped column no longer ' +
+              'fit the warehouse table, so not even ddl.unsupported: ignore can go on: run ' +
+              'binlake sync --resnapshot to copy the table anew',
           details: { table: tableId(change.table), kind: change.kind },
         },
       );

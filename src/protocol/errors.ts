@@ -70,8 +70,10 @@ export function replicationServerError(
       `the source no longer has binlog position ${at}: ${error.message} (server error ${error.code})`,
       {
         remedy:
-          'the binlog was purged before binlake read it: run `binlake sync --resnapshot` to copy the tables again, ' +
-          'and keep binlogs longer (expire_logs_days / binlog_expire_logs_seconds)',
+          'a position you gave (binlog dump --start-file/--gtid, a configured start): check it against SHOW BINARY ' +
+          "LOGS or the server's gtid_binlog_pos; binlake's own checkpoint: the binlog was purged before binlake " +
+          'read it, so run `binlake sync --resnapshot` to copy the tables again and keep binlogs longer ' +
+          '(expire_logs_days / binlog_expire_logs_seconds)',
         details,
       },
     );

@@ -116,7 +116,7 @@ describe('hostile names', () => {
       '--table',
       TABLES.injection,
       '--at',
-      '32503680000',
+      String(Math.floor(Date.now() / 1000) + 1),
       '--into',
       'm "1"; --',
     ]);
@@ -128,7 +128,7 @@ describe('hostile names', () => {
       '--table',
       TABLES.quotes,
       '--at',
-      '32503680000',
+      String(Math.floor(Date.now() / 1000) + 1),
       '--print-sql',
       '--dialect',
       'maxcompute',

@@ -9,7 +9,7 @@ interface MergeOptions {
   at: string;
   into?: string;
   printSql?: boolean;
-  dialect: string;
+  dialect?: string;
 }
 
 const DIALECTS = ['duckdb', 'maxcompute', 'spark'];
@@ -26,7 +26,7 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
     )
     .option('--into <name>', 'result table name (default <target>_<at>)')
     .option('--print-sql', 'print the merge SQL instead of running it')
-    .option('--dialect <dialect>', 'SQL dialect for --print-sql: duckdb, maxcompute or spark', 'duckdb')
+    .option('--dialect <dialect>', 'SQL dialect for --print-sql: duckdb (default), maxcompute or spark')
     .addHelpText(
       'after',
       '\nThe merge keeps, per key, the latest log record (record_id desc, after_flag desc) and the base row\n' +
@@ -38,13 +38,25 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
         const config = await configFrom(options);
         if (!/^\d+$/.test(options.at))
           throw new UsageError(`--at must be whole epoch seconds, got ${options.at}`);
-        if (!DIALECTS.includes(options.dialect))
+        const dialect = options.dialect ?? 'duckdb';
+        if (!DIALECTS.includes(dialect))
           throw new UsageError(`--dialect must be one of ${DIALECTS.join(', ')}`);
+        // A dialect only shapes printed SQL; the merge itself always runs in the DuckDB warehouse.
+        if (options.dialect !== undefined && !options.printSql)
+          throw new UsageError('--dialect applies to --print-sql only; add --print-sql to print the SQL');
+        const at = Number(options.at);
+        // The source's clock may run a little ahead of this machine's, hence the minute of slack.
+        const now = Math.floor(Date.now() / 1000);
+        if (!options.printSql && at > now + 60) {
+          throw new UsageError(
+            `--at ${at} is in the future (now is ${now}); a merge is as of a second that has passed`,
+          );
+        }
         const request = {
           table: options.table,
-          at: Number(options.at),
+          at,
           into: options.into,
-          printSql: options.printSql ? (options.dialect as MergeDialect) : undefined,
+          printSql: options.printSql ? (dialect as MergeDialect) : undefined,
         };
         const { callApi } = await import('../../pipeline/api-server.js');
         const { mergeService } = await import('../../pipeline/merge-service.js');
@@ -52,7 +64,24 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
         const result = await withWarehouse<MergeResult>(
           config,
           (info) => callApi<MergeResult>(info, 'POST', '/merge', request),
-          (sink) => mergeService(sink, request),
+          async (sink) => {
+            const result = await mergeService(sink, request);
+            // No sync runs: changes after the last captured event are not in the warehouse.
+            const checkpoint = (await sink.readState()).checkpoint;
+            if (!('sql' in result) && checkpoint && at > checkpoint.lastEventTimestamp + 1) {
+              const last = checkpoint.lastEventTimestamp;
+              const held =
+                last > 0
+                  ? `the last change the warehouse holds is from ${new Date(last * 1000).toISOString()}`
+                  : 'the warehouse holds no change captured after its full sync';
+              process.stderr.write(
+                `binlake: warning: no sync is running, and ${held} (binlog ${checkpoint.file}:${checkpoint.position}): ` +
+                  'changes the source made after that are not in this result. Run binlake sync --until-caught-up ' +
+                  'first for a current table.\n',
+              );
+            }
+            return result;
+          },
         );
         if ('sql' in result) {
           process.stdout.write(`${result.sql.trimEnd()}\n`);

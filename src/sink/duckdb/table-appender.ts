@@ -222,7 +222,8 @@ export class TableAppender {
       `${tableId(this.source)}: a row has ${values} values, the stored schema has ${this.width} columns`,
       {
         remedy:
-          'the row was read with another schema than the stored one (an ADD COLUMN in between); read it again',
+          'the source table and the warehouse table no longer have the same columns (a column dropped or ' +
+          'added in a way binlake did not see); run binlake sync --resnapshot to copy the table anew',
       },
     );
   }

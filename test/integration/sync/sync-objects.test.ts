@@ -66,6 +66,24 @@ describe('objects, name mapping and existing target tables', () => {
     ]);
     expect(sql.stdout).toContain('set odps.sql.allow.fullscan=true;');
     expect(sql.stdout).toContain('`account_number`');
+
+    const merge = (...args: string[]) =>
+      runCli(['merge', '--config', configPath, '--table', 'item', ...args]);
+    const now = Math.floor(Date.now() / 1000);
+    // A dialect without --print-sql would silently run a DuckDB merge: refused.
+    const dialectOnly = await merge('--at', String(now), '--dialect', 'spark');
+    expect(dialectOnly.code).toBe(2);
+    expect(dialectOnly.stderr).toContain('--dialect applies to --print-sql only');
+    // A second that has not come yet: refused.
+    const future = await merge('--at', String(now + 3600));
+    expect(future.code).toBe(2);
+    expect(future.stderr).toContain('is in the future');
+    // No sync runs: the result may miss the source's later changes, and says so (half a minute on,
+    // well after the last captured change, within the slack for clocks).
+    const offline = await merge('--at', String(now + 30));
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stderr).toContain('warning: no sync is running');
+    expect(offline.stderr).toContain('binlake sync --until-caught-up');
   });
 
   it('refuses existing target tables under existingTables: precheck, reuses them under ignore', async () => {
