@@ -24,3 +24,14 @@ export function worstSeverity(findings: Finding[]): Severity {
   if (findings.some((f) => f.result === 'warn')) return 'warn';
   return 'pass';
 }
+
+/** An item that could not run because of an earlier failure (no connection, a file held by a sync). */
+export function notChecked(item: string, reason: string): Finding {
+  return {
+    item,
+    result: 'fail',
+    found: `not checked: ${reason}`,
+    remedy: 'fix the failure above first',
+    notChecked: true,
+  };
+}

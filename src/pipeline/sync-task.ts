@@ -86,7 +86,8 @@ export interface SyncDependencies {
   openSink(): Promise<Sink>;
   /** Live binlog from `start`, decoded into capture events, in order. */
   openBinlog(start: RestartPoint, tracker: SchemaTracker): Promise<BinlogEventStream>;
-  precheck(context: { resuming: boolean }): Promise<Finding[]>;
+  /** `sink`: the task's own, already open (the destination items read it instead of the file). */
+  precheck(context: { resuming: boolean; sink: Sink }): Promise<Finding[]>;
   /** Test seam: runs right before a fresh start reads the source's binlog end. */
   beforeStartPosition?(): Promise<void>;
 }
@@ -199,7 +200,7 @@ export class SyncTask {
       const ownsTables = before.checkpoint !== null || before.tables.length > 0;
 
       this.setState('Prechecking');
-      const findings = await this.deps.precheck({ resuming: ownsTables });
+      const findings = await this.deps.precheck({ resuming: ownsTables, sink: this.sink });
       const failed = findings.filter((f) => f.result === 'fail' && !f.notChecked);
       const skipped = findings.filter((f) => f.notChecked).length;
       for (const f of findings.filter((x) => x.result === 'warn'))

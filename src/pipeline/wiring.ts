@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Finding } from '../core/finding.js';
 import { DuckDbSink } from '../sink/duckdb/duckdb-sink.js';
 import { destinationFindings } from '../sink/duckdb/precheck.js';
+import type { Sink } from '../sink/sink.js';
 import { type FindingProvider, runPrecheck } from '../source/precheck/run.js';
 import { openCaptureStream } from './binlog-capture-source.js';
 import { findRunningSync } from './running-file.js';
@@ -17,7 +18,7 @@ export function realDependencies(config: Config): SyncDependencies {
         naming: config.naming,
       }),
     openBinlog: (start, tracker) => openCaptureStream(config, start, tracker),
-    precheck: ({ resuming }) => precheckAll(config, { resuming, self: true }),
+    precheck: ({ resuming, sink }) => precheckAll(config, { resuming, self: sink }),
   };
 }
 
@@ -26,11 +27,12 @@ export function realDependencies(config: Config): SyncDependencies {
  * cascades) and the destination's. `resuming`: the warehouse already holds this task's
  * checkpoint, so its target tables are its own and a synced table missing now may have been
  * dropped by a DDL still ahead in the binlog (capture reports it by ddl policy). `self`: the caller
- * is the sync that owns the destination (its own running file is not a finding).
+ * is the sync that owns the destination, with this sink open on it (its own running file is not a
+ * finding, and the file is read through the sink, never opened a second time).
  */
 export async function precheckAll(
   config: Config,
-  options: { resuming: boolean; self?: boolean },
+  options: { resuming: boolean; self?: Sink },
 ): Promise<Finding[]> {
   const destination: FindingProvider = async ({ tables }) => {
     const running = options.self ? null : findRunningSync(config.destination.path);
@@ -53,6 +55,8 @@ export async function precheckAll(
       path: config.destination.path,
       tables,
       existingTables: options.resuming ? 'ignore' : config.existingTables,
+      heldBy: running ? `the running sync (pid ${running.pid})` : undefined,
+      openSink: options.self,
       partitions: config.partitions,
       naming: config.naming,
     });

@@ -2,10 +2,10 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { PartitionColumn } from '../../config/config.js';
-import type { Finding } from '../../core/finding.js';
+import { type Finding, notChecked } from '../../core/finding.js';
 import { tableId } from '../../core/table-schema.js';
 import { columnClashes, type Naming } from '../log-columns.js';
-import type { TargetTable } from '../sink.js';
+import type { Sink, TargetTable } from '../sink.js';
 
 export interface DestinationPrecheckInput {
   /** destination.path */
@@ -15,6 +15,18 @@ export interface DestinationPrecheckInput {
   existingTables: 'precheck' | 'ignore';
   partitions: readonly PartitionColumn[];
   naming: Naming;
+  /**
+   * Who holds the file now (a running sync): it is not opened, and the items that need it read
+   * as not checked instead of as a lock failure of their own.
+   */
+  heldBy?: string;
+  /**
+   * The caller's own sink, already open on the file (the sync's precheck): the existing tables are
+   * read through it. The file is never opened a second time in one process: closing that second
+   * handle would drop the process's POSIX lock on it, and another process could then open the
+   * warehouse while the sync writes it.
+   */
+  openSink?: Pick<Sink, 'existingTargets'>;
 }
 
 /** The nearest folder on the way to `dir` that exists (the one `mkdir -p` would write into). */
@@ -56,7 +68,18 @@ export async function destinationFindings(input: DestinationPrecheckInput): Prom
   }
 
   let existing: string[] | null = null;
-  if (existsSync(file) && writable) {
+  if (input.openSink && writable) {
+    findings.push({
+      item: 'destination.lock',
+      result: 'pass',
+      found: `${file} is open in this sync`,
+      remedy: '',
+    });
+    existing = await input.openSink.existingTargets(input.tables.map((t) => t.target));
+  } else if (input.heldBy !== undefined && writable) {
+    findings.push(notChecked('destination.lock', `${input.heldBy} holds ${file}`));
+    findings.push(notChecked('destination.existing-tables', `${input.heldBy} holds ${file}`));
+  } else if (existsSync(file) && writable) {
     let instance: DuckDBInstance | null = null;
     try {
       instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/config.js';
 import { BinlakeError, describeError } from '../../core/errors.js';
-import type { Finding } from '../../core/finding.js';
+import { type Finding, notChecked } from '../../core/finding.js';
 import {
   type ConnectFailure,
   openSourceConnection,
@@ -77,15 +77,4 @@ export async function connectivityFindings(config: Config): Promise<Connectivity
     );
   }
   return { findings, conn, unreachable: null };
-}
-
-/** A source item that could not run because of an earlier failure. */
-export function notChecked(item: string, reason: string): Finding {
-  return {
-    item,
-    result: 'fail',
-    found: `not checked: ${reason}`,
-    remedy: 'fix the failure above first',
-    notChecked: true,
-  };
 }

@@ -1,9 +1,9 @@
 import type { Config } from '../../config/config.js';
 import { describeError } from '../../core/errors.js';
-import type { Finding } from '../../core/finding.js';
+import { type Finding, notChecked } from '../../core/finding.js';
 import { redactSecret } from '../connection.js';
 import type { ResolvedTable } from '../schema-reader.js';
-import { connectivityFindings, notChecked } from './connectivity.js';
+import { connectivityFindings } from './connectivity.js';
 import { type LossyColumnsHook, noLossyColumns, objectFindings } from './objects.js';
 import { privilegeFindings } from './privileges.js';
 import { serverFindings } from './server.js';

@@ -87,6 +87,24 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
     await sleep(3_000);
     expect((await statusOf(configPath)).lagSeconds).toBe(0);
 
+    // A precheck while the sync runs names it, and does not open the file the sync writes.
+    const precheck = await runCli(['precheck', '--config', configPath, '--json']);
+    expect(precheck.code, precheck.stderr).toBe(1);
+    const items = new Map(
+      (JSON.parse(precheck.stdout).findings as { item: string; result: string; notChecked?: boolean }[]).map(
+        (f) => [f.item, f],
+      ),
+    );
+    expect(items.get('destination.running-sync')).toMatchObject({ result: 'fail' });
+    expect(items.get('destination.lock')).toMatchObject({ notChecked: true });
+    // Another process cannot open the file while the sync writes it: the sync's own precheck
+    // read it through its sink (a second handle, once closed, would have dropped its lock).
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { loadConfig } = await import('../../../src/config/config.js');
+    await expect(
+      DuckDBInstance.create(loadConfig(configPath).destination.path, { access_mode: 'READ_ONLY' }),
+    ).rejects.toThrow(/lock/i);
+
     const metrics = await fetchMetrics(configPath);
     expect(metrics).toMatch(/binlake_change_rows_total\{table="t",operation="U"\} 1/);
     expect(metrics).toContain('binlake_lag_seconds 0');
