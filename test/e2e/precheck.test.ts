@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,11 @@ objects:
     const sync = await runCli(['sync', '--config', config, '--until-caught-up']);
     expect(sync.code, sync.stderr).not.toBe(0);
     expect(sync.stderr).toMatch(/BLK_T6004/);
+    // …and leaves no empty warehouse behind, while status still tells why.
+    const { loadConfig } = await import('../../src/config/config.js');
+    expect(existsSync(loadConfig(config).destination.path)).toBe(false);
+    const status = await runCli(['status', '--config', config, '--json']);
+    expect(JSON.parse(status.stdout).state).toBe('PrecheckFailed');
     expect(sync.stderr).toMatch(
       /precheck failed: source\.connectivity \(\d+ more items not checked until these are fixed\)/,
     );
