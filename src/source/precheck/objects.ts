@@ -139,7 +139,9 @@ export async function objectFindings(
         item: `table.key:${id}`,
         result: 'fail',
         found: `${id} has no primary key or unique NOT NULL key: changes cannot be merged by key`,
-        remedy: `ALTER TABLE ${id} ADD PRIMARY KEY (…), or set allowNoKey: true for it in objects to copy it without merge`,
+        remedy: config.objects.some((o) => o.database === t.database && o.tables === '*')
+          ? `ALTER TABLE ${id} ADD PRIMARY KEY (…), or, to copy it without merge, list the tables of ${t.database} instead of "*" and write this one as { name: ${t.name}, allowNoKey: true }`
+          : `ALTER TABLE ${id} ADD PRIMARY KEY (…), or set allowNoKey: true for it in objects to copy it without merge`,
       });
     }
 

@@ -109,6 +109,11 @@ describe('precheck on the shared MariaDB', () => {
     );
     expect(find(allowed, `table.key:${db}.nokey`).result).toBe('warn');
     expect(worstSeverity(allowed)).toBe('warn');
+    // Under "*" a table has no entry to set allowNoKey on: the remedy says to list them.
+    const wildcard = await runPrecheck(configFor(server.source, [{ database: db, tables: '*' }]));
+    expect(find(wildcard, `table.key:${db}.nokey`).remedy).toContain(
+      `list the tables of ${db} instead of "*" and write this one as { name: nokey, allowNoKey: true }`,
+    );
   });
 
   it('missing table, missing database, a view and an empty "*" each fail with their own item', async () => {
