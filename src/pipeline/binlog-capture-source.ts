@@ -51,6 +51,7 @@ export async function openCaptureStream(
     get reconnects() {
       return stream.reconnects;
     },
+    heardWithin: (ms) => stream.heardWithin(ms),
     close: () => stream.close(),
     async *[Symbol.asyncIterator]() {
       // Hand over everything already received in one array: the consumer's per-wait cost (a

@@ -95,6 +95,8 @@ export interface SyncDependencies {
 export interface BinlogEventStream extends AsyncIterable<CaptureEvent[]> {
   close(): Promise<void>;
   readonly reconnects: number;
+  /** See ReplicationStream.heardWithin: connected, and the server sent something within `ms`. */
+  heardWithin(ms: number): boolean;
 }
 
 export interface SyncOptions {
@@ -697,7 +699,10 @@ export class SyncTask {
     // its batch of rows alive: measured, the heap grew with the binlog.
     let reconnects = 0;
     /** Wall time of the last event other than a heartbeat (see the 'check' branch). */
-    let lastEventAt = 0;
+    let lastEventAt = Date.now();
+    // A live connection to an idle source hears a heartbeat every period; half a period more
+    // allows for its travel and timers.
+    const heartbeatMs = this.config.retry.heartbeatSeconds * 1500;
     try {
       while (!this.stopping && !commitFailed) {
         const waitMs = pendingSince ? Math.max(0, pendingSince + maxMillis - Date.now()) : maxMillis;
@@ -713,10 +718,14 @@ export class SyncTask {
         if (result === 'stopped') break;
         if (result === 'check') {
           await submit();
-          // No event for maxMillis and everything received committed: the source has nothing
-          // newer (a backlog arrives in a steady stream), so lag is 0 now, not at the next
-          // heartbeat (retry.heartbeatSeconds later).
-          if (
+          // No event for maxMillis on a live connection and everything received committed: the
+          // source has nothing newer (a backlog arrives in a steady stream), so lag is 0 now, not
+          // at the next heartbeat (retry.heartbeatSeconds later). A connection that is down, or
+          // silent for longer than a heartbeat period, confirms nothing: lag then counts from the
+          // last change applied, also if a heartbeat had set it to 0 before.
+          if (!stream.heardWithin(heartbeatMs)) {
+            this.idle = false;
+          } else if (
             Date.now() - lastEventAt >= maxMillis &&
             !assembler.inTransaction &&
             pendingChanges === 0 &&

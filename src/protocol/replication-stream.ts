@@ -85,6 +85,12 @@ export interface ReplicationStream extends RawEventSource {
   /** Count and bytes of events handed out. */
   readonly stats: { events: number; bytes: number };
   takeBuffered(): RawEvent | undefined;
+  /**
+   * Connected (not reconnecting, not ended) and the server sent something, an event or a
+   * heartbeat, within the last `ms`. An idle source sends a heartbeat every heartbeatSeconds, so
+   * this tells a quiet source from a silent connection.
+   */
+  heardWithin(ms: number): boolean;
 }
 
 /** Opens the connection, registers as a replica and starts the dump; resolves once it runs. */
@@ -518,6 +524,11 @@ class LiveStream implements ReplicationStream {
     this.registerDone = null;
     done?.reject(error);
     this.wake();
+  }
+
+  heardWithin(ms: number): boolean {
+    const connected = this.socket !== null && !this.reconnecting && !this.closed && !this.ended;
+    return connected && this.failure === null && Date.now() - this.lastDataAt <= ms;
   }
 
   private checkAlive(limitMs: number): void {
