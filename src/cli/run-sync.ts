@@ -1,4 +1,3 @@
-import { existsSync, rmSync } from 'node:fs';
 import { BinlakeError } from '../core/errors.js';
 import { ApiServer } from '../pipeline/api-server.js';
 import { createLogger, type LogFormat } from '../pipeline/logger.js';
@@ -53,9 +52,6 @@ export async function runSync(options: SyncCliOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  // The sink opens (and so creates) the file before the precheck runs; a first run that fails its
-  // precheck leaves no empty warehouse behind.
-  const newWarehouse = !existsSync(warehouse);
   const task = new SyncTask(config, realDependencies(config), {
     untilCaughtUp: options.untilCaughtUp === true,
     resnapshot: options.resnapshot === true,
@@ -82,9 +78,6 @@ export async function runSync(options: SyncCliOptions): Promise<number> {
   progress.start();
   try {
     const state = await task.run();
-    if (state === 'PrecheckFailed' && newWarehouse) {
-      for (const file of [warehouse, `${warehouse}.wal`]) rmSync(file, { force: true });
-    }
     return state === 'Finished' || state === 'Paused' ? EXIT.ok : EXIT.failed;
   } finally {
     progress.stop();

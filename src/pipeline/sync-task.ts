@@ -83,11 +83,13 @@ function countChanges(transactions: SourceTransaction[], counts: BatchCounts): B
  * `openSink`, `openBinlog` and `precheck` come from sink/, protocol/+binlog/ and source/precheck.
  */
 export interface SyncDependencies {
+  /** Whether the warehouse exists already (a new one is created only after the precheck passes). */
+  destinationExists(): boolean;
   openSink(): Promise<Sink>;
   /** Live binlog from `start`, decoded into capture events, in order. */
   openBinlog(start: RestartPoint, tracker: SchemaTracker): Promise<BinlogEventStream>;
   /** `sink`: the task's own, already open (the destination items read it instead of the file). */
-  precheck(context: { resuming: boolean; sink: Sink }): Promise<Finding[]>;
+  precheck(context: { resuming: boolean; sink?: Sink }): Promise<Finding[]>;
   /** Test seam: runs right before a fresh start reads the source's binlog end. */
   beforeStartPosition?(): Promise<void>;
 }
@@ -194,15 +196,17 @@ export class SyncTask {
     let pool: SourcePool | null = null;
     let conn: SourceConnection | null = null;
     try {
-      this.sink = await this.deps.openSink();
-      const before = await this.sink.readState();
+      // A new warehouse is created only once the precheck has passed: a first run that fails it
+      // leaves no file behind (and nothing to remove, which could race with another process).
+      if (this.deps.destinationExists()) this.sink = await this.deps.openSink();
+      const before: SinkState = this.sink ? await this.sink.readState() : { checkpoint: null, tables: [] };
       const resuming = before.checkpoint !== null && !this.options.resnapshot;
       // The warehouse already holds this task's tables (a resume, a --resnapshot, or a crash
       // between creating them and storing the first checkpoint): they are not "existing" ones.
       const ownsTables = before.checkpoint !== null || before.tables.length > 0;
 
       this.setState('Prechecking');
-      const findings = await this.deps.precheck({ resuming: ownsTables, sink: this.sink });
+      const findings = await this.deps.precheck({ resuming: ownsTables, sink: this.sink ?? undefined });
       const failed = findings.filter((f) => f.result === 'fail' && !f.notChecked);
       const skipped = findings.filter((f) => f.notChecked).length;
       for (const f of findings.filter((x) => x.result === 'warn'))
@@ -223,6 +227,7 @@ export class SyncTask {
         return this.status.state;
       }
 
+      this.sink ??= await this.deps.openSink();
       this.setState('Initializing');
       conn = await openSourceConnection(this.config.source);
       pool = openSourcePool(this.config.source, this.config.snapshot.parallelism);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import type { Finding } from '../core/finding.js';
 import { DuckDbSink } from '../sink/duckdb/duckdb-sink.js';
@@ -11,6 +12,7 @@ import type { SyncDependencies } from './sync-task.js';
 /** The real parts of a sync task: DuckDB sink, live binlog through our decoder, full precheck. */
 export function realDependencies(config: Config): SyncDependencies {
   return {
+    destinationExists: () => existsSync(config.destination.path),
     openSink: () =>
       DuckDbSink.create({
         path: config.destination.path,
@@ -27,8 +29,8 @@ export function realDependencies(config: Config): SyncDependencies {
  * cascades) and the destination's. `resuming`: the warehouse already holds this task's
  * checkpoint, so its target tables are its own and a synced table missing now may have been
  * dropped by a DDL still ahead in the binlog (capture reports it by ddl policy). `self`: the caller
- * is the sync that owns the destination, with this sink open on it (its own running file is not a
- * finding, and the file is read through the sink, never opened a second time).
+ * is the sync that owns the destination, with this sink open on it (the file is read through the
+ * sink, never opened a second time; the sync's own running file is never a finding).
  */
 export async function precheckAll(
   config: Config,
