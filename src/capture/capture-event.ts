@@ -7,7 +7,15 @@ import type { Row } from '../core/values.js';
  */
 export type CaptureEvent = (
   | { kind: 'gtid'; gtid: string; domain: number | null; standalone: boolean }
-  | { kind: 'query'; database: string; sql: string }
+  | {
+      kind: 'query';
+      database: string;
+      sql: string;
+      /** Microseconds of the statement's start time (MariaDB Q_HRNOW, MySQL Q_MICROSECONDS), when logged. */
+      microseconds: number | undefined;
+      /** The session time_zone, when the statement used it (Q_TIME_ZONE_CODE). */
+      timeZone: string | undefined;
+    }
   | { kind: 'rows'; op: 'I' | 'D'; table: TableRef; rows: Row[]; partial: boolean }
   | { kind: 'rows'; op: 'U'; table: TableRef; rows: { before: Row; after: Row }[]; partial: boolean }
   | { kind: 'xid' }
@@ -25,6 +33,15 @@ export type CaptureEvent = (
   /** Bytes of the raw event, for rate metrics. */
   size: number;
 };
+
+/** When a DDL statement started, as its QUERY event logs it (what `DEFAULT CURRENT_TIMESTAMP` evaluates to). */
+export interface DdlTime {
+  /** Epoch seconds from the event header. */
+  seconds: number;
+  microseconds?: number;
+  /** The session time_zone, when the statement used one. */
+  timeZone?: string;
+}
 
 const TRANSACTION_CONTROL = /^\s*(BEGIN|COMMIT|ROLLBACK|XA|SAVEPOINT|START\s+TRANSACTION)\b/i;
 

@@ -1,36 +1,65 @@
 import type { ColumnSchema } from '../core/table-schema.js';
 import type { Value } from '../core/values.js';
 
-/**
- * The canonical Value that rows existing before `ADD COLUMN … DEFAULT x` get, as the source
- * gives them: the default literal converted to the column's type. `CURRENT_TIMESTAMP` evaluates
- * at the DDL's time (`ddlEpochSeconds`), as MySQL does for the existing rows. A NOT NULL column
- * without a default gets the type's implicit default (0, '', the zero date…).
- */
-export function defaultValueFor(
-  column: ColumnSchema,
-  defaultSql: string | null,
-  ddlEpochSeconds: number,
-): Value {
-  const literal = defaultSql === null ? null : parseLiteral(defaultSql);
-  if (literal === null) {
-    return column.nullable ? null : implicitDefault(column);
-  }
-  if (literal.kind === 'now') return formatTemporal(column, new Date(ddlEpochSeconds * 1000));
-  return convert(column, literal);
-}
-
 type Literal =
   | { kind: 'text'; text: string }
   | { kind: 'number'; text: string }
   | { kind: 'bits'; value: bigint }
-  | { kind: 'hex'; bytes: Uint8Array }
-  | { kind: 'now' };
+  | { kind: 'hex'; bytes: Uint8Array };
 
-function parseLiteral(sql: string): Literal | null {
-  const s = sql.trim();
-  if (/^null$/i.test(s)) return null;
+/**
+ * A column's DEFAULT as the existing rows get it on ADD COLUMN: none (NULL, or the type's
+ * implicit default), a literal, the statement's start time (`CURRENT_TIMESTAMP`, `NOW()`…), or an
+ * expression binlake cannot evaluate (`(uuid())`, `(a + 1)`, any other function).
+ */
+export type DefaultSpec = { kind: 'none' } | { kind: 'now' } | { kind: 'expression'; sql: string } | Literal;
+
+export function parseDefault(sql: string | null): DefaultSpec {
+  let s = sql?.trim() ?? 'NULL';
+  // `DEFAULT (1)`: an expression default that is a literal in parentheses.
+  while (s.startsWith('(') && s.endsWith(')') && balanced(s.slice(1, -1))) s = s.slice(1, -1).trim();
+  if (/^null$/i.test(s)) return { kind: 'none' };
   if (/^(current_timestamp|now|localtime|localtimestamp)(\(\d*\))?$/i.test(s)) return { kind: 'now' };
+  return parseLiteral(s) ?? { kind: 'expression', sql: s };
+}
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/**
+ * The canonical Value that rows existing before `ADD COLUMN … DEFAULT x` get, as the source
+ * gives them: the default literal converted to the column's type. For `now`, `wallClock` is the
+ * statement's start time as the column stores it ('YYYY-MM-DD HH:MM:SS.ffffff': UTC for a
+ * TIMESTAMP, the session's zone for a DATETIME); MySQL truncates it to the column's fsp. A NOT
+ * NULL column without a default gets the type's implicit default (0, '', the zero date…).
+ */
+export function defaultValueFor(
+  column: ColumnSchema,
+  spec: Exclude<DefaultSpec, { kind: 'expression' }>,
+  wallClock?: string,
+): Value {
+  if (spec.kind === 'none') return column.nullable ? null : implicitDefault(column);
+  if (spec.kind === 'now') {
+    if (wallClock === undefined)
+      throw new Error('internal: a CURRENT_TIMESTAMP default needs the wall clock');
+    return normalizeTemporal(column, wallClock);
+  }
+  return convert(column, spec);
+}
+
+/** The UTC wall clock of an instant, with microseconds: what a TIMESTAMP column holds. */
+export function utcWallClock(seconds: number, microseconds: number): string {
+  const iso = new Date(seconds * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(microseconds).padStart(6, '0')}`;
+}
+
+function parseLiteral(s: string): Literal | null {
   if (s.startsWith("'") && s.endsWith("'")) return { kind: 'text', text: unquote(s) };
   if (s.startsWith('"') && s.endsWith('"'))
     return { kind: 'text', text: s.slice(1, -1).replaceAll('""', '"') };
@@ -40,8 +69,7 @@ function parseLiteral(sql: string): Literal | null {
   if (m) return { kind: 'hex', bytes: Uint8Array.from(Buffer.from(m[1], 'hex')) };
   if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return { kind: 'number', text: s };
   if (/^(true|false)$/i.test(s)) return { kind: 'number', text: /^true$/i.test(s) ? '1' : '0' };
-  // An expression default (MySQL 8.0.13+/MariaDB 10.2+): binlake cannot evaluate it here.
-  return { kind: 'text', text: s };
+  return null;
 }
 
 function unquote(s: string): string {
@@ -70,8 +98,6 @@ function literalText(literal: Literal): string {
       return literal.value.toString();
     case 'hex':
       return Buffer.from(literal.bytes).toString('latin1');
-    case 'now':
-      return '';
   }
 }
 
@@ -188,18 +214,4 @@ function normalizeTemporal(column: ColumnSchema, text: string): string {
   if (column.kind === 'time') return main + fraction;
   const datetime = main.length === 10 ? `${main} 00:00:00` : main;
   return datetime + fraction;
-}
-
-function formatTemporal(column: ColumnSchema, date: Date): string {
-  const iso = date.toISOString(); // UTC: the task runs the source session in +00:00
-  const day = iso.slice(0, 10);
-  const time = iso.slice(11, 19);
-  switch (column.kind) {
-    case 'date':
-      return day;
-    case 'time':
-      return withFraction(time, column.fsp ?? 0);
-    default:
-      return withFraction(`${day} ${time}`, column.fsp ?? 0);
-  }
 }

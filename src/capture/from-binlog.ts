@@ -25,6 +25,8 @@ export function toCaptureEvents(
         kind: 'query',
         database: event.database,
         sql: event.sql,
+        microseconds: event.status.hrnow ?? event.status.microseconds,
+        timeZone: event.status.timeZone,
         timestamp,
         file,
         position,

@@ -7,9 +7,11 @@ import {
   type TableSchema,
   tableId,
 } from '../core/table-schema.js';
+import type { Value } from '../core/values.js';
 import { parseColumnType } from '../source/column-type.js';
+import type { DdlTime } from './capture-event.js';
 import { type ColumnDefinition, parseDdl, type QualifiedName } from './ddl-parser.js';
-import { defaultValueFor } from './default-value.js';
+import { defaultValueFor, parseDefault, utcWallClock } from './default-value.js';
 
 export type UnsupportedDdlPolicy = 'stop' | 'ignore';
 
@@ -27,8 +29,28 @@ export interface SchemaTrackerOptions {
    * exact type of an added column; it may be gone or changed by a later DDL, so it is only a hint.
    */
   lookupColumn?: (table: TableRef, column: string) => Promise<ColumnSchema | null>;
+  /**
+   * The source's own conversion of an instant to the wall clock of a session time zone
+   * ('YYYY-MM-DD HH:MM:SS.ffffff'): what a DATETIME `DEFAULT CURRENT_TIMESTAMP` gave the rows
+   * existing at an ADD COLUMN run in that zone. Without it, only UTC zones are known.
+   */
+  wallClockIn?: (timeZone: string, seconds: number, microseconds: number) => Promise<string>;
   onIgnored?: (change: SchemaChange) => void;
 }
+
+/** What `ddl.unsupported: ignore` leaves in the warehouse, per DDL kind (named in the BLK_T6001 remedy). */
+const IGNORED: Record<Exclude<SchemaChange['kind'], 'add-column'>, string> = {
+  'drop-column': 'nothing: the rows after it no longer fit the warehouse table (never ignored)',
+  'modify-column':
+    'the warehouse keeps the old column type: safe when the values keep their form (a wider VARCHAR), ' +
+    'not when they change it (a new DECIMAL scale, a narrower type)',
+  'rename-column': 'the warehouse keeps the old column name and its values go on arriving under it',
+  'rename-table':
+    'the warehouse keeps the table under its old name and receives no changes made after the rename',
+  'truncate-table': 'the warehouse keeps the rows the source removed, also in every merge after it',
+  'drop-table': 'the warehouse keeps the table as it was before the drop',
+  other: 'the warehouse keeps its shape',
+};
 
 /**
  * The schema of every synced table as of the binlog position capture has reached. The decoder
@@ -68,7 +90,7 @@ export class SchemaTracker {
   }
 
   /** Applies one DDL statement found in the binlog; returns what the warehouse must record. */
-  async onDdl(sql: string, defaultDatabase: string, timestamp: number): Promise<SchemaChange[]> {
+  async onDdl(sql: string, defaultDatabase: string, at: DdlTime): Promise<SchemaChange[]> {
     const parsed = parseDdl(sql);
     const ref = (q: QualifiedName): TableRef => ({ database: q.database ?? defaultDatabase, table: q.table });
     switch (parsed.kind) {
@@ -80,7 +102,7 @@ export class SchemaTracker {
         for (const action of parsed.actions) {
           switch (action.kind) {
             case 'add-column': {
-              const change = await this.addColumn(tracked, action.column, sql, timestamp);
+              const change = await this.addColumn(tracked, action.column, sql, at);
               if (change) changes.push(change);
               break;
             }
@@ -125,9 +147,8 @@ export class SchemaTracker {
         `${change.kind.replace('-', ' ')} on synced table ${tableId(change.table)}: ${change.sql.slice(0, 300)}`,
         {
           remedy: ignorable
-            ? 'binlake applies only ADD COLUMN to the warehouse. Either set ddl.unsupported: ignore in the config ' +
-              '(the warehouse keeps the old shape; see README "DDL during sync") and run sync again, or run ' +
-              'binlake sync --resnapshot to copy the table anew'
+            ? 'binlake applies only ADD COLUMN to the warehouse: run binlake sync --resnapshot to copy the table ' +
+              `anew, or set ddl.unsupported: ignore and run sync again, where ${IGNORED[change.kind]}`
             : 'binlake applies only ADD COLUMN to the warehouse, and the rows after a dropped column no longer ' +
               'fit the warehouse table, so not even ddl.unsupported: ignore can go on: run ' +
               'binlake sync --resnapshot to copy the table anew',
@@ -143,12 +164,13 @@ export class SchemaTracker {
     tracked: TrackedTable,
     definition: ColumnDefinition,
     sql: string,
-    timestamp: number,
+    at: DdlTime,
   ): Promise<SchemaChange | null> {
     const before = tracked.schema;
     // Idempotent: the schema read at the start of a full sync may already include this column.
     if (before.columns.some((c) => c.name.toLowerCase() === definition.name.toLowerCase())) return null;
     const column = await this.columnFromDefinition(tracked, definition);
+    const defaultValue = await this.existingRowsValue(tracked, column, definition.defaultSql, sql, at);
     const position =
       definition.after === null
         ? 0
@@ -165,10 +187,59 @@ export class SchemaTracker {
       table: tracked.source,
       column,
       position,
-      defaultValue: defaultValueFor(column, definition.defaultSql, timestamp),
+      defaultValue,
       schemaAfter,
       sql,
     };
+  }
+
+  /**
+   * What the rows existing at ADD COLUMN got, exactly as the source stored it, or BLK_T6001 when
+   * the binlog cannot tell: an expression default (`(uuid())` gives every row its own value), or a
+   * start time whose microseconds or session time zone were not logged or cannot be converted.
+   */
+  private async existingRowsValue(
+    tracked: TrackedTable,
+    column: ColumnSchema,
+    defaultSql: string | null,
+    sql: string,
+    at: DdlTime,
+  ): Promise<Value> {
+    const spec = parseDefault(defaultSql);
+    const cannot = (why: string): BinlakeError =>
+      new BinlakeError(
+        'BLK_T6001',
+        `add column ${column.name} on synced table ${tableId(tracked.source)}: ${why}: ${sql.slice(0, 300)}`,
+        {
+          remedy:
+            'the rows already in the warehouse cannot get the values the source gave them, and every row after ' +
+            'this DDL has the new column, so it cannot be ignored either: run binlake sync --resnapshot to copy ' +
+            'the table anew (for a future ADD COLUMN, a constant DEFAULT or CURRENT_TIMESTAMP is applied exactly)',
+          details: { table: tableId(tracked.source), kind: 'add-column', column: column.name },
+        },
+      );
+    if (spec.kind === 'expression')
+      throw cannot(
+        `its DEFAULT ${spec.sql} is an expression that gave each existing row a value binlake cannot know`,
+      );
+    if (spec.kind !== 'now') return defaultValueFor(column, spec);
+    const fsp = column.fsp ?? 0;
+    if (fsp > 0 && at.microseconds === undefined)
+      throw cannot(
+        `the binlog does not give the fractional seconds of the statement's start time (fsp ${fsp})`,
+      );
+    const micros = at.microseconds ?? 0;
+    // A TIMESTAMP holds the instant (binlake reads it in UTC); a DATETIME the session's wall clock.
+    const zone = column.kind === 'timestamp' ? '+00:00' : at.timeZone;
+    if (zone === undefined) throw cannot("the binlog does not give the time zone of the statement's session");
+    if (/^([+-]00:00|UTC|GMT|Etc\/UTC)$/i.test(zone))
+      return defaultValueFor(column, spec, utcWallClock(at.seconds, micros));
+    const wallClock = await this.options.wallClockIn?.(zone, at.seconds, micros).catch(() => undefined);
+    if (wallClock === undefined)
+      throw cannot(
+        `the source could not convert the statement's start time to its session time zone ${zone}`,
+      );
+    return defaultValueFor(column, spec, wallClock);
   }
 
   private async columnFromDefinition(

@@ -7,7 +7,7 @@ import type {
 } from '../core/change-event.js';
 import { BinlakeError } from '../core/errors.js';
 import { type TableRef, tableId } from '../core/table-schema.js';
-import type { CaptureEvent } from './capture-event.js';
+import type { CaptureEvent, DdlTime } from './capture-event.js';
 import { parseDdl } from './ddl-parser.js';
 
 /**
@@ -22,7 +22,7 @@ import { parseDdl } from './ddl-parser.js';
  */
 export interface AssemblerHooks {
   isSynced(table: TableRef): boolean;
-  onDdl(sql: string, defaultDatabase: string, timestamp: number): Promise<SchemaChange[]>;
+  onDdl(sql: string, defaultDatabase: string, at: DdlTime): Promise<SchemaChange[]>;
 }
 
 export type AssemblerOutput =
@@ -209,7 +209,11 @@ export class TransactionAssembler {
     // DDL (or anything else) is its own transaction; it commits whatever was open implicitly.
     const gtid = this.pendingGtid?.gtid ?? null;
     this.pendingGtid = null;
-    const schemaChanges = await this.hooks.onDdl(event.sql, event.database, event.timestamp);
+    const schemaChanges = await this.hooks.onDdl(event.sql, event.database, {
+      seconds: event.timestamp,
+      microseconds: event.microseconds,
+      timeZone: event.timeZone,
+    });
     this.open = null;
     const before = { position: this.position, gtid: this.gtid };
     this.advance(event);

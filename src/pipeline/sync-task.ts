@@ -568,6 +568,20 @@ export class SyncTask {
           await c.close();
         }
       },
+      wallClockIn: async (timeZone, seconds, microseconds) => {
+        const c = await openSourceConnection(this.config.source);
+        try {
+          await c.query('SET time_zone = ?', [timeZone]);
+          const [row] = await c.query<{ t: string }>(
+            "SELECT DATE_FORMAT(FROM_UNIXTIME(CAST(? AS DECIMAL(20,6))), '%Y-%m-%d %H:%i:%s.%f') AS t",
+            [`${seconds}.${String(microseconds).padStart(6, '0')}`],
+          );
+          if (!row?.t) throw new Error(`no wall clock for ${seconds} in ${timeZone}`);
+          return String(row.t);
+        } finally {
+          await c.close();
+        }
+      },
       onIgnored: (change) =>
         this.log.warn({ table: tableId(change.table), kind: change.kind }, `ignored DDL: ${change.sql}`),
     });

@@ -175,7 +175,10 @@ export class TableAppender {
       'BLK_D4007',
       `${this.table}: row ${r + 1} of the rows written, column ${column}: ${errorText(error)}`,
       {
-        remedy: 'nothing of this batch was stored; report the value and the column type as a bug',
+        remedy:
+          'nothing of this batch was stored. If a DDL changed this column on the source while ddl.unsupported ' +
+          'was ignore (MODIFY/CHANGE COLUMN), its values no longer fit the warehouse column: run binlake sync ' +
+          '--resnapshot to copy the table anew. Otherwise report the value and the column type as a bug',
         details: { table: this.table, column, row: r },
         cause: error,
       },

@@ -40,6 +40,47 @@ describe('DDL during sync', () => {
     expect(base.find((r) => r[0] === 3)?.slice(1)).toEqual(['7.50', 'v3', 3, 'zz']);
   });
 
+  it('gives existing rows the exact CURRENT_TIMESTAMP of the ALTER in any session zone, and stops on an expression default', async () => {
+    const server = sharedServer();
+    const db = await server.freshDatabase('ddl_now');
+    await seed(db, 10);
+    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }]);
+    expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
+    const conn = await server.connect(db);
+    // A DATETIME gets the wall clock of the ALTER's session zone, with the logged microseconds; a
+    // TIMESTAMP the instant; `(5)` is a literal in parentheses.
+    await conn.query("SET time_zone = '+08:00'");
+    await conn.query('ALTER TABLE t ADD COLUMN dt DATETIME(3) DEFAULT CURRENT_TIMESTAMP(3)');
+    await conn.query("SET time_zone = '-03:30'");
+    await conn.query(
+      'ALTER TABLE t ADD COLUMN dt0 DATETIME NOT NULL DEFAULT NOW(), ADD COLUMN five INT DEFAULT (5)',
+    );
+    await conn.query('ALTER TABLE t ADD COLUMN ts TIMESTAMP(6) NULL DEFAULT CURRENT_TIMESTAMP(6)');
+    await conn.query("UPDATE t SET v = 'after' WHERE id = 1");
+    const first = await runCli(['sync', '--config', configPath, '--until-caught-up']);
+    expect(first.code, first.stderr).toBe(0);
+    const source = await sourceRows(server, db, 't');
+    expect(await mergedRows(configPath, 't')).toEqual(source);
+    // Not the UTC clock: +08:00 and -03:30 are 11.5 hours apart.
+    const [row] = (await server.query(
+      `SELECT CAST(dt AS CHAR) AS dt, CAST(dt0 AS CHAR) AS dt0 FROM \`${db}\`.t WHERE id = 3`,
+    )) as { dt: string; dt0: string }[];
+    const at = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
+    expect(Math.abs(at(row.dt) - at(row.dt0))).toBeGreaterThan(11 * 3600_000);
+
+    // Every row got its own uuid(): no value binlake could give the rows it holds.
+    await conn.query('ALTER TABLE t ADD COLUMN u VARCHAR(40) DEFAULT (uuid())');
+    await conn.end();
+    const stopped = await runCli(['sync', '--config', configPath, '--until-caught-up']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('BLK_T6001');
+    expect(stopped.stderr).toMatch(/DEFAULT uuid\(\) is an expression/);
+    expect(stopped.stderr).toContain('--resnapshot');
+    const again = await runCli(['sync', '--config', configPath, '--until-caught-up', '--resnapshot']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await mergedRows(configPath, 't')).toEqual(await sourceRows(server, db, 't'));
+  });
+
   it('applies ADD COLUMN issued in the middle of the full sync', async () => {
     const server = sharedServer();
     const db = await server.freshDatabase('ddl_full');

@@ -126,23 +126,33 @@ describe('TransactionAssembler', () => {
     ];
     for (const [sql, kind] of cases) {
       const stop = setup('stop');
-      await expect(stop.tracker.onDdl(sql, 'shop', 0)).rejects.toSatisfy((e) =>
-        isBinlakeError(e, 'BLK_T6001'),
-      );
+      const stopped = await stop.tracker.onDdl(sql, 'shop', { seconds: 0 }).catch((e: unknown) => e);
+      expect(isBinlakeError(stopped, 'BLK_T6001')).toBe(true);
+      // The remedy says what ignoring this kind would leave in the warehouse.
+      const leaves: Record<string, string> = {
+        'modify-column': 'keeps the old column type',
+        'rename-column': 'keeps the old column name',
+        'rename-table': 'keeps the table under its old name',
+        'truncate-table': 'keeps the rows the source removed',
+        'drop-table': 'keeps the table as it was',
+      };
+      if (kind !== 'drop-column') expect((stopped as BinlakeError).remedy).toContain(leaves[kind]);
       const ignore = setup('ignore');
       if (kind === 'drop-column') {
         // The rows after it no longer fit the warehouse table: not ignorable, only a resnapshot helps.
-        const error = await ignore.tracker.onDdl(sql, 'shop', 0).catch((e: unknown) => e);
+        const error = await ignore.tracker.onDdl(sql, 'shop', { seconds: 0 }).catch((e: unknown) => e);
         expect(isBinlakeError(error, 'BLK_T6001')).toBe(true);
         expect((error as BinlakeError).remedy).toContain('--resnapshot');
         expect((error as BinlakeError).remedy).toContain('not even ddl.unsupported: ignore');
       } else {
-        expect((await ignore.tracker.onDdl(sql, 'shop', 0)).map((c) => c.kind)).toEqual([kind]);
+        expect((await ignore.tracker.onDdl(sql, 'shop', { seconds: 0 })).map((c) => c.kind)).toEqual([kind]);
       }
     }
     // Index, option and default changes leave stored rows alone: nothing to do.
     expect(
-      await setup('stop').tracker.onDdl('ALTER TABLE orders ADD INDEX (v), ALTER v SET DEFAULT 1', 'shop', 0),
+      await setup('stop').tracker.onDdl('ALTER TABLE orders ADD INDEX (v), ALTER v SET DEFAULT 1', 'shop', {
+        seconds: 0,
+      }),
     ).toEqual([]);
   });
 
