@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   BLK_M5001: 'merge time is before the table is consistent',
   BLK_M5002: 'unknown table for merge',
   BLK_M5003: 'table has no key, merge is impossible',
+  BLK_M5004: 'merge time is past what the running sync has applied',
   // Task
   BLK_T6001: 'unsupported DDL on a synced table',
   BLK_T6002: 'a sync is already running for this destination',

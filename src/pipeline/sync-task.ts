@@ -350,6 +350,36 @@ export class SyncTask {
     return await sink.readState();
   }
 
+  /**
+   * Resolves once every change from before `at` is committed: a committed change stamped `at` or
+   * later, or the source confirmed idle (a quiet live connection or a heartbeat) with everything
+   * committed. A merge through the running sync waits for this, so it is not silently older than
+   * asked. BLK_M5004 after `timeoutMs`, or when the task stops first.
+   */
+  async waitForChangesBefore(at: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const applied = this.status.incremental.lastEventTimestamp;
+      if (applied >= at || (this.idle && this.status.state === 'Synchronizing')) return;
+      const running = this.status.state === 'Synchronizing' || this.status.state === 'Initializing';
+      if (!running || Date.now() >= deadline) {
+        const through = applied > 0 ? new Date(applied * 1000).toISOString() : 'nothing yet';
+        throw new BinlakeError(
+          'BLK_M5004',
+          `the running sync has applied changes through ${through}, not yet up to --at ${at} ` +
+            `(${new Date(at * 1000).toISOString()}); state ${this.status.state}, lag ${this.snapshot().lagSeconds} s`,
+          {
+            remedy: running
+              ? 'merge again once binlake status shows the lag has fallen, or merge at an earlier --at'
+              : 'see binlake status for why the sync stopped, and merge at an earlier --at or after it resumes',
+            details: { at, appliedThrough: applied, state: this.status.state },
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   private tableView(target: string): TableStatus | undefined {
     return this.status.tables.find((t) => t.target === target);
   }

@@ -6,20 +6,27 @@ import type { SyncTask } from '../../pipeline/sync-task.js';
 import { verifyService } from '../../pipeline/verify-service.js';
 import type { Sink } from '../../sink/sink.js';
 
+/** How long a merge through a running sync waits for it to apply the changes before --at. */
+const MERGE_WAIT_MS = 60_000;
+
 /** The local API of a running sync, served from the task's own warehouse connection. */
 export function apiHandlers(config: Config, task: SyncTask): ApiHandlers {
   return {
     status: () => task.snapshot(),
     metrics: () => task.metrics.registry.metrics(),
-    merge: (request) =>
-      task.withSink((sink) =>
+    merge: async (request) => {
+      // A merge as of a second the sync has not applied yet would be silently older than asked.
+      if (!(request as { printSql?: unknown }).printSql)
+        await task.waitForChangesBefore(request.at, MERGE_WAIT_MS);
+      return await task.withSink((sink) =>
         mergeService(sink as Sink & Partial<MergeCapable>, {
           table: request.table,
           at: request.at,
           into: request.into,
           printSql: (request as { printSql?: MergeDialect }).printSql,
         }),
-      ),
+      );
+    },
     verify: (request) => verifyService(config, { kind: 'task', task }, request),
   };
 }

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
+import { isBinlakeError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/pipeline/logger.js';
 import { SyncTask } from '../../../src/pipeline/sync-task.js';
 import { realDependencies } from '../../../src/pipeline/wiring.js';
@@ -64,6 +65,14 @@ describe('lag through a source outage', () => {
       // nothing heard, lag is no longer 0 although nothing changed.
       proxy.stall(5_000);
       await until(() => task.snapshot().lagSeconds >= 2, 3_500, 'lag grows while stalled');
+      // A merge as of now would miss whatever the stalled connection holds back: it waits, then
+      // refuses with what has been applied.
+      const now = Math.floor(Date.now() / 1000);
+      const refused = await task.waitForChangesBefore(now, 300).catch((e: unknown) => e);
+      expect(isBinlakeError(refused, 'BLK_M5004'), String(refused)).toBe(true);
+      expect((refused as Error).message).toMatch(/has applied changes through .*, not yet up to --at/);
+      // …and goes ahead as soon as the source is confirmed idle again.
+      await task.waitForChangesBefore(now, 30_000);
       await until(() => task.snapshot().lagSeconds === 0, 30_000, 'lag 0 after the stall');
 
       // Busy, then severed and refused: lag grows at once, and all is applied after.

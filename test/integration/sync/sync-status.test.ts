@@ -105,6 +105,12 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
       DuckDBInstance.create(loadConfig(configPath).destination.path, { access_mode: 'READ_ONLY' }),
     ).rejects.toThrow(/lock/i);
 
+    // A merge as of now goes through the running sync, which has applied everything.
+    const at = Math.floor(Date.now() / 1000);
+    const merge = await runCli(['merge', '--config', configPath, '--table', 't', '--at', String(at)]);
+    expect(merge.code, merge.stderr).toBe(0);
+    expect(merge.stdout).toContain('4000 rows'); // 4000 + 1 insert - 1 delete
+
     const metrics = await fetchMetrics(configPath);
     expect(metrics).toMatch(/binlake_change_rows_total\{table="t",operation="U"\} 1/);
     expect(metrics).toContain('binlake_lag_seconds 0');
