@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BinlakeError } from '../core/errors.js';
+import { describeIssues, keyPath } from './config-issues.js';
 
 /**
  * The task configuration. `source`, `destination` and `objects` are a fixed contract
@@ -26,18 +27,22 @@ const PARTITION_COLUMNS = [
 ] as const;
 export type PartitionColumn = (typeof PARTITION_COLUMNS)[number];
 
-const tableEntry = z.union([
-  z.string().min(1),
-  z.strictObject({
-    name: z.string().min(1),
-    /** Target name; `<target>_base` and `<target>_log` are created. Defaults to `name`. */
-    target: z.string().min(1).optional(),
-    /** Source column → destination column. */
-    columns: z.record(z.string(), z.string().min(1)).optional(),
-    /** Copy a table that has no key; its merge is impossible and precheck says so. */
-    allowNoKey: z.boolean().optional(),
-  }),
-]);
+// A union's `error` text names its alternatives in config errors (see config-issues.ts).
+const tableEntry = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      name: z.string().min(1),
+      /** Target name; `<target>_base` and `<target>_log` are created. Defaults to `name`. */
+      target: z.string().min(1).optional(),
+      /** Source column → destination column. */
+      columns: z.record(z.string(), z.string().min(1)).optional(),
+      /** Copy a table that has no key; its merge is impossible and precheck says so. */
+      allowNoKey: z.boolean().optional(),
+    }),
+  ],
+  { error: 'a table name or { name, target, columns, allowNoKey }' },
+);
 
 const configSchema = z.strictObject({
   source: z.strictObject({
@@ -48,10 +53,13 @@ const configSchema = z.strictObject({
     /** Server id binlake registers with as a replica; must differ from every server id in the topology. */
     serverId: z.number().int().min(1).max(4294967295),
     tls: z
-      .union([
-        z.boolean(),
-        z.strictObject({ ca: z.string().optional(), rejectUnauthorized: z.boolean().optional() }),
-      ])
+      .union(
+        [
+          z.boolean(),
+          z.strictObject({ ca: z.string().optional(), rejectUnauthorized: z.boolean().optional() }),
+        ],
+        { error: 'true, false or { ca, rejectUnauthorized }' },
+      )
       .optional(),
     connectTimeoutMs: z.number().int().positive().default(10_000),
   }),
@@ -62,7 +70,9 @@ const configSchema = z.strictObject({
     .array(
       z.strictObject({
         database: z.string().min(1),
-        tables: z.union([z.literal('*'), z.array(tableEntry).min(1)]),
+        tables: z.union([z.literal('*'), z.array(tableEntry).min(1)], {
+          error: 'a list of table names or "*"',
+        }),
       }),
     )
     .min(1),
@@ -120,58 +130,23 @@ export type Config = z.infer<typeof configSchema>;
 export type TableEntry = z.infer<typeof tableEntry>;
 
 /** `${NAME}` in any string value is replaced by the environment variable NAME. */
-function substituteEnv(value: unknown, at: string[], env: NodeJS.ProcessEnv): unknown {
+function substituteEnv(value: unknown, at: PropertyKey[], env: NodeJS.ProcessEnv): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
       if (found === undefined) {
-        throw new BinlakeError(
-          'BLK_C0004',
-          `${at.join('.') || '(root)'}: environment variable ${name} is not set`,
-          {
-            remedy: `export ${name}=… before running binlake, or write the value into the config file`,
-          },
-        );
+        throw new BinlakeError('BLK_C0004', `${keyPath(at)}: environment variable ${name} is not set`, {
+          remedy: `export ${name}=… before running binlake, or write the value into the config file`,
+        });
       }
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...at, String(i)], env));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...at, i], env));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, [...at, k], env)]));
   }
   return value;
-}
-
-const TYPE_WORDS: Record<string, string> = {
-  number: 'a number',
-  string: 'a string',
-  boolean: 'true or false',
-  object: 'a mapping',
-  array: 'a list',
-};
-
-function issueText(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-  switch (issue.code) {
-    case 'invalid_type': {
-      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
-      return issue.message.includes('received undefined')
-        ? `${where}: is required (expected ${expected})`
-        : `${where}: expected ${expected}`;
-    }
-    case 'unrecognized_keys':
-      return `${where === '(root)' ? '' : `${where}.`}${issue.keys.join(', ')}: unknown key`;
-    case 'invalid_union':
-      if (issue.path.at(-1) === 'type' || issue.message.includes('discriminator')) {
-        return `${where}: unknown destination type (supported: duckdb)`;
-      }
-      return `${where}: ${issue.message}`;
-    case 'invalid_value':
-      return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    default:
-      return `${where}: ${issue.message}`;
-  }
 }
 
 /** Validates an already-parsed config object. Throws BLK_C0003 with every problem, one per line. */
@@ -179,7 +154,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const substituted = substituteEnv(raw, [], env);
   const result = configSchema.safeParse(substituted);
   if (!result.success) {
-    const lines = result.error.issues.map(issueText);
+    const lines = describeIssues(result.error.issues, raw, configSchema);
     throw new BinlakeError('BLK_C0003', lines.join('\n'), {
       remedy: 'fix the config file; the README lists every key',
       details: { issues: lines },
