@@ -160,8 +160,64 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
       details: { issues: lines },
     });
   }
+  checkDuplicateTables(result.data);
   checkTargetClashes(result.data);
   return result.data;
+}
+
+/**
+ * Each table once: a table listed twice, a database with `"*"` twice, or `"*"` beside a list for
+ * the same database would make the sync create the same target tables twice. Throws BLK_C0005
+ * with one line per repetition.
+ */
+function checkDuplicateTables(config: Config): void {
+  const star = new Map<string, number>();
+  const listed = new Map<string, number>();
+  const tables = new Map<string, string>();
+  const lines: string[] = [];
+  config.objects.forEach((object, i) => {
+    const { database } = object;
+    if (object.tables === '*') {
+      const twice = star.get(database);
+      const list = listed.get(database);
+      if (twice !== undefined) {
+        lines.push(
+          `objects[${i}]: database ${database} already has "*" at objects[${twice}]; remove one of them`,
+        );
+      } else if (list !== undefined) {
+        lines.push(
+          `objects[${i}].tables: "*" for database ${database} repeats the tables listed at objects[${list}]; ` +
+            `remove objects[${list}], or remove objects[${i}] and list all of ${database}'s tables there`,
+        );
+      }
+      if (twice === undefined) star.set(database, i);
+      return;
+    }
+    const wildcard = star.get(database);
+    if (wildcard !== undefined) {
+      lines.push(
+        `objects[${i}].tables: "*" at objects[${wildcard}] already takes every table of ${database}; ` +
+          `remove objects[${i}], or replace that "*" by the list of ${database}'s tables`,
+      );
+    }
+    if (!listed.has(database)) listed.set(database, i);
+    object.tables.forEach((entry, j) => {
+      const name = typeof entry === 'string' ? entry : entry.name;
+      const here = `objects[${i}].tables[${j}]`;
+      const first = tables.get(`${database}\0${name}`);
+      if (first) {
+        lines.push(`${here}: ${database}.${name} is already listed at ${first}; remove one of them`);
+      } else {
+        tables.set(`${database}\0${name}`, here);
+      }
+    });
+  });
+  if (lines.length > 0) {
+    throw new BinlakeError('BLK_C0005', lines.join('\n'), {
+      remedy: 'list each table once; give a table its target, columns and allowNoKey in that one entry',
+      details: { issues: lines },
+    });
+  }
 }
 
 function checkTargetClashes(config: Config): void {

@@ -74,6 +74,18 @@ describe('config errors exit 2 with a message naming the path', () => {
     expect(r.stderr).toContain('objects[0].tables[1].allowNoKey: expected true or false, got "yes"');
   });
 
+  it('a table listed twice', async () => {
+    const file = tempFile(
+      'c.yaml',
+      valid.replace('tables: [customer, orders]', 'tables: [customer, customer]'),
+    );
+    const r = await runCli(['sync', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '[BLK_C0005] objects[0].tables[1]: shop.customer is already listed at objects[0].tables[0]',
+    );
+  });
+
   it('a usage mistake is exit 2, --help and --version exit 0', async () => {
     expect((await runCli(['merge', '--config', 'x.yaml'])).code).toBe(2);
     const help = await runCli(['--help']);

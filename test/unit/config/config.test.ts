@@ -127,3 +127,65 @@ api: { token: 98765 }
     ).toThrow('objects[0].tables[0].name: environment variable T is not set');
   });
 });
+
+describe('each table once in objects', () => {
+  it('the same table twice in one list', () => {
+    expect(objects(`  - { database: shop, tables: [customer, customer] }\n`)).toEqual({
+      code: 'BLK_C0005',
+      lines: [
+        'objects[0].tables[1]: shop.customer is already listed at objects[0].tables[0]; remove one of them',
+      ],
+    });
+  });
+
+  it('the same database twice with overlapping lists, renamed or not', () => {
+    expect(
+      objects(`  - { database: shop, tables: [customer, orders] }
+  - { database: shop, tables: [orders, { name: customer, target: customer2 }] }
+  - { database: crm, tables: [customer] }
+`).lines,
+    ).toEqual([
+      'objects[1].tables[0]: shop.orders is already listed at objects[0].tables[1]; remove one of them',
+      'objects[1].tables[1]: shop.customer is already listed at objects[0].tables[0]; remove one of them',
+    ]);
+  });
+
+  it('"*" beside a list of the same database, before or after it, and "*" twice', () => {
+    expect(
+      objects(`  - { database: shop, tables: [customer] }\n  - { database: shop, tables: "*" }\n`),
+    ).toEqual({
+      code: 'BLK_C0005',
+      lines: [
+        `objects[1].tables: "*" for database shop repeats the tables listed at objects[0]; remove objects[0], or remove objects[1] and list all of shop's tables there`,
+      ],
+    });
+    expect(
+      objects(`  - { database: shop, tables: "*" }
+  - { database: shop, tables: [customer] }
+  - { database: shop, tables: "*" }
+`).lines,
+    ).toEqual([
+      `objects[1].tables: "*" at objects[0] already takes every table of shop; remove objects[1], or replace that "*" by the list of shop's tables`,
+      'objects[2]: database shop already has "*" at objects[0]; remove one of them',
+    ]);
+  });
+
+  it('distinct tables and "*" for distinct databases pass; one table to two targets does not', () => {
+    const config = parseConfig(
+      {
+        source: { host: 'h', user: 'u', serverId: 1 },
+        destination: { type: 'duckdb', path: 'x' },
+        objects: [
+          { database: 'shop', tables: ['customer', { name: 'orders', target: 'shop_orders' }] },
+          { database: 'shop', tables: ['items'] },
+          { database: 'crm', tables: '*' },
+        ],
+      },
+      {},
+    );
+    expect(config.objects).toHaveLength(3);
+    expect(objects(`  - { database: shop, tables: [customer, { name: customer, target: c2 }] }\n`).code).toBe(
+      'BLK_C0005',
+    );
+  });
+});
