@@ -20,7 +20,7 @@ export function formatStatus(status: TaskStatus): string {
     );
   }
   lines.push(
-    `lag         ${status.lagSeconds} s   changes ${fmtNumber(status.incremental.rowsPerSecond)}/s, ${fmtNumber(
+    `lag         ${status.lagSeconds === null ? 'unknown (no sync is running)' : `${status.lagSeconds} s`}   changes ${fmtNumber(status.incremental.rowsPerSecond)}/s, ${fmtNumber(
       Math.round(status.incremental.bytesPerSecond / 1024),
     )} KiB/s   last event ${fmtTime(status.incremental.lastEventTimestamp || null)}`,
   );

@@ -39,7 +39,8 @@ export async function readTaskStatus(config: Config): Promise<TaskStatus> {
   // A process that died while active left an active state behind: it is not running now.
   if (ACTIVE.has(status.state)) status.state = 'Paused';
   status.pid = null;
-  status.lagSeconds = 0;
+  // Without a running sync nothing reads the source: how far behind the warehouse is, is unknown.
+  status.lagSeconds = null;
   status.incremental.rowsPerSecond = 0;
   status.incremental.bytesPerSecond = 0;
   if (!existsSync(path)) return status;

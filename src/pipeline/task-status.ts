@@ -40,8 +40,11 @@ export interface TaskStatus {
   tables: TableStatus[];
   /** Position after the last committed source transaction. */
   checkpoint: { file: string; position: number; gtid: string | null } | null;
-  /** Seconds the warehouse is behind the source; 0 when caught up (heartbeats prove an idle source). */
-  lagSeconds: number;
+  /**
+   * Seconds the warehouse is behind the source; 0 when caught up (a quiet live connection or a
+   * heartbeat proves an idle source); null when no sync runs (nothing measures it then).
+   */
+  lagSeconds: number | null;
   incremental: { rowsPerSecond: number; bytesPerSecond: number; lastEventTimestamp: number };
   lastError: { code: string | null; message: string; remedy: string | null; at: string } | null;
   pid: number | null;

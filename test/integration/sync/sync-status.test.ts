@@ -14,7 +14,7 @@ async function statusOf(configPath: string): Promise<StatusJson> {
 interface StatusJson {
   state: string;
   pid: number | null;
-  lagSeconds: number;
+  lagSeconds: number | null;
   checkpoint: { file: string; position: number } | null;
   tables: {
     phase: string;
@@ -119,6 +119,11 @@ describe('status while sync runs (own server: SHOW MASTER STATUS must be ours al
     expect(await exited).toBe(0);
     const after = await statusOf(configPath);
     expect(after.state).toBe('Paused');
+    // No sync runs, so nothing measures how far behind the warehouse is.
+    expect(after.lagSeconds).toBeNull();
+    expect((await runCli(['status', '--config', configPath])).stdout).toMatch(
+      /lag\s+unknown \(no sync is running\)/,
+    );
     expect(after.checkpoint).toMatchObject({ file: master.file, position: master.position });
   }, 180_000);
 });
