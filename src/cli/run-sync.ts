@@ -1,4 +1,4 @@
-import { BinlakeError } from '../core/errors.js';
+import { BinlakeError, describeError } from '../core/errors.js';
 import { ApiServer } from '../pipeline/api-server.js';
 import { createLogger, type LogFormat } from '../pipeline/logger.js';
 import {
@@ -71,7 +71,17 @@ export async function runSync(options: SyncCliOptions): Promise<number> {
     startedAt: new Date().toISOString(),
   });
   logger.info({ api: `http://${api.host}:${api.port}` }, 'local API (status, metrics, merge) listening');
-  const saveStatus = () => writeStatusFile(warehouse, task.snapshot());
+  // The status file only serves `status` after the process is gone: failing to write it (a full
+  // disk) is reported once and does not stop the sync.
+  let statusWarned = false;
+  const saveStatus = () => {
+    try {
+      writeStatusFile(warehouse, task.snapshot());
+    } catch (error) {
+      if (!statusWarned) logger.warn(`${describeError(error)}: binlake status will not see the latest state`);
+      statusWarned = true;
+    }
+  };
   const statusTimer = setInterval(saveStatus, 1_000);
   statusTimer.unref();
   const progress = new ProgressDisplay(() => task.snapshot(), logger);

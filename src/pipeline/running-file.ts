@@ -1,4 +1,6 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BinlakeError, describeError } from '../core/errors.js';
 
 /**
  * While `binlake sync` runs it owns the DuckDB file (one writer per file), so it writes
@@ -18,7 +20,25 @@ export function runningFilePath(warehousePath: string): string {
 }
 
 export function writeRunningFile(warehousePath: string, info: RunningInfo): void {
-  writeFileSync(runningFilePath(warehousePath), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  writeBeside(runningFilePath(warehousePath), `${JSON.stringify(info, null, 2)}\n`, 0o600);
+}
+
+/**
+ * Writes a file next to the warehouse, creating its folder as DuckDB would (precheck only checks
+ * that the folder can be created). BLK_D4004 naming the folder when it cannot be written.
+ */
+function writeBeside(file: string, text: string, mode?: number): void {
+  const dir = path.dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, text, mode === undefined ? undefined : { mode });
+  } catch (error) {
+    throw new BinlakeError('BLK_D4004', `cannot write ${file}: ${describeError(error)}`, {
+      remedy: `give the user running binlake write access to ${dir}, or set destination.path to a writable folder`,
+      details: { file },
+      cause: error,
+    });
+  }
 }
 
 export function removeRunningFile(warehousePath: string, pid = process.pid): void {
@@ -61,7 +81,7 @@ export function statusFilePath(warehousePath: string): string {
 
 export function writeStatusFile(warehousePath: string, status: unknown): void {
   const file = statusFilePath(warehousePath);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
+  writeBeside(`${file}.tmp`, `${JSON.stringify(status, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,8 +24,8 @@ describe('binlake precheck', () => {
         CONSTRAINT fk_e2e_cascade FOREIGN KEY (parent_id) REFERENCES \`${db}\`.parent (id) ON DELETE CASCADE);`);
   });
 
-  function configFile(address: ServerAddress, tables: string, passwordEnv = false): string {
-    const dir = mkdtempSync(path.join(tmpdir(), 'binlake-pre-'));
+  function configFile(address: ServerAddress, tables: string, passwordEnv = false, folder = ''): string {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'binlake-pre-')), folder);
     const password = passwordEnv ? '"${BINLAKE_TEST_PW}"' : JSON.stringify(address.password);
     return tempFile(
       'task.yaml',
@@ -50,6 +50,26 @@ objects:
     // The cascade is a warning naming the constraint, not a failure.
     expect(r.stdout).toMatch(new RegExp(`table\\.cascade:${db}\\.child\\.fk_e2e_cascade\\s+WARN`));
     expect(r.stdout).toMatch(/\d+ passed, \d+ warning\(s\), 0 failed/);
+  });
+
+  it('a destination folder that does not exist yet passes and sync creates it; one under a file fails', async () => {
+    const config = configFile(server.source, '[orders]', false, 'new/deeper');
+    const r = await runCli(['precheck', '--json', '--config', config]);
+    expect(item(json(r.stdout).findings, 'destination.writable')?.found).toMatch(
+      /new\/deeper does not exist yet; sync creates it in /,
+    );
+    const sync = await runCli(['sync', '--config', config, '--until-caught-up']);
+    expect(sync.code, sync.stderr).toBe(0);
+    const { loadConfig } = await import('../../src/config/config.js');
+    expect(existsSync(loadConfig(config).destination.path)).toBe(true);
+
+    const underFile = configFile(server.source, '[orders]', false, 'blocker/x');
+    // `blocker` is a regular file: nothing can be created under it.
+    writeFileSync(path.dirname(path.dirname(loadConfig(underFile).destination.path)), 'not a folder');
+    const bad = await runCli(['sync', '--config', underFile, '--until-caught-up']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/BLK_T6004|BLK_D4004/);
+    expect(bad.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('--json prints { ok, findings }; a table without a key and a missing table fail with exit 1', async () => {

@@ -1144,5 +1144,10 @@ function openError(file: string, error: unknown): BinlakeError {
       cause: error,
     });
   }
-  return new BinlakeError('BLK_D4002', `cannot open destination ${file}: ${message}`, { cause: error });
+  return new BinlakeError('BLK_D4002', `cannot open destination ${file}: ${message}`, {
+    remedy:
+      'destination.path must name a DuckDB file or a path where one can be created (not a folder, not another ' +
+      'kind of file): point it at a new path, or check the file with the duckdb CLI',
+    cause: error,
+  });
 }

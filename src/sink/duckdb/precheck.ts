@@ -56,7 +56,13 @@ export async function destinationFindings(input: DestinationPrecheckInput): Prom
     if (!statSync(ancestor).isDirectory()) throw new Error(`${ancestor} is a file, not a folder`);
     accessSync(ancestor, constants.W_OK);
     if (existsSync(file)) accessSync(file, constants.R_OK | constants.W_OK);
-    findings.push({ item: 'destination.writable', result: 'pass', found: `${dir} is writable`, remedy: '' });
+    findings.push({
+      item: 'destination.writable',
+      result: 'pass',
+      found:
+        ancestor === dir ? `${dir} is writable` : `${dir} does not exist yet; sync creates it in ${ancestor}`,
+      remedy: '',
+    });
   } catch (error) {
     writable = false;
     findings.push({
