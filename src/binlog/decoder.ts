@@ -127,7 +127,10 @@ export class BinlogDecoder {
         `checksum mismatch in ${raw.file} at ${raw.position}: stored CRC32 ${hex32(expected)}, computed ${hex32(actual)}`,
         {
           details: { expected: hex32(expected), actual: hex32(actual), offset: bytes.length - 4 },
-          remedy: 'the binlog or the connection corrupted this event; re-read it from the source',
+          remedy:
+            'the binlog, a copy of it or the connection corrupted this event: read it again from the source ' +
+            `(or copy the file again); \`mysqlbinlog --start-position=${raw.position} ${raw.file}\` on the server ` +
+            "tells whether the server's own binlog is damaged",
         },
       );
     }
@@ -172,7 +175,10 @@ export class BinlogDecoder {
     return this.decodeBody(inner, h, file, at, inner.length);
   }
 
-  /** Adds file, position, event type and a hex excerpt to any error; non-binlake errors become BLK_B2003. */
+  /**
+   * Adds file, position, event type, a hex excerpt and (when the thrower gave none) a remedy to
+   * any error; non-binlake errors become BLK_B2003.
+   */
   private fail(raw: RawEvent, header: EventHeader | null, error: unknown): BinlakeError {
     const eventType = header ? eventTypeName(header.typeCode) : 'UNKNOWN';
     const base =
@@ -181,11 +187,15 @@ export class BinlogDecoder {
         : new BinlakeError('BLK_B2003', error instanceof Error ? error.message : String(error), {
             cause: error,
           });
-    if (base.details.file !== undefined) return base;
+    if (base.details.file !== undefined && base.remedy !== undefined) return base;
+    const remedy = base.remedy ?? damagedEventRemedy(raw);
+    if (base.details.file !== undefined) {
+      return new BinlakeError(base.code, base.message, { remedy, cause: base.cause, details: base.details });
+    }
     const offset = typeof base.details.offset === 'number' ? base.details.offset : 0;
     const from = Math.max(0, offset - 16);
     return new BinlakeError(base.code, `${eventType} event at ${raw.file}:${raw.position}: ${base.message}`, {
-      remedy: base.remedy,
+      remedy,
       cause: base.cause ?? (base === error ? undefined : error),
       details: {
         ...base.details,
@@ -201,6 +211,20 @@ export class BinlogDecoder {
       },
     });
   }
+}
+
+/**
+ * The remedy of a decode error whose thrower had nothing more specific to say: the bytes do
+ * not hold what their own fields declare. Either the binlog (or the copy, or the transfer) is
+ * damaged, or binlake misreads a valid event; mysqlbinlog tells which.
+ */
+function damagedEventRemedy(raw: RawEvent): string {
+  return (
+    `read the event again (from the server, or from a fresh copy of the file); if it fails the same way, run ` +
+    `\`mysqlbinlog --start-position=${raw.position} ${raw.file}\` on the server: if mysqlbinlog fails too, the ` +
+    "binlog is damaged there; if it reads the event, binlake misreads it — please report it with this error's " +
+    'details (header, hex)'
+  );
 }
 
 /**

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   BLK_B2005: 'binlog_row_image is not FULL in a rows event',
   BLK_B2006: 'unsupported column type in a rows event',
   BLK_B2007: 'binlog file header is invalid',
+  BLK_B2008: 'binlog file cannot be opened',
   // Replication protocol
   BLK_P3001: 'replication connection was lost',
   BLK_P3002: 'server sent an error on the replication connection',

@@ -110,6 +110,9 @@ describe('bad events become typed errors with header and offset', () => {
     const e = errorOf(() => decoder().decode(raw(bytes)));
     expect(e.code).toBe('BLK_B2001');
     expect(e.details).toMatchObject({ eventType: 'XID', offset: 19, need: 8, have: 5 });
+    // A remedy even though the reader that threw had none: re-read, then mysqlbinlog at this event.
+    expect(e.remedy).toContain(`mysqlbinlog --start-position=${e.details.position} binlog.000001`);
+    expect(e.describe()).toMatch(/^\[BLK_B2001\] XID event at binlog.000001:\d+: .* — read the event again/);
   });
 
   it('a length that points past the end', () => {
@@ -193,6 +196,8 @@ describe('bad events become typed errors with header and offset', () => {
         } catch (error) {
           if (!(error instanceof BinlakeError)) throw error;
           expect(error.details.file).toBeDefined();
+          // Every decode error tells the user what to do (BLK_B2xxx always has a remedy).
+          expect(error.remedy).toBeTruthy();
         }
       }),
       { numRuns: 3000 },
