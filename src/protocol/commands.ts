@@ -65,7 +65,9 @@ export function binlogDumpPacket(options: {
   flags: number;
 }): Buffer {
   if (options.position > 0xffffffff || options.position < 0) {
-    throw new BinlakeError('BLK_C0006', `binlog position ${options.position} is out of range`);
+    throw new BinlakeError('BLK_C0006', `binlog position ${options.position} is out of range`, {
+      remedy: 'give a position from 4 to 4294967295, as SHOW BINARY LOGS or SHOW BINLOG EVENTS lists it',
+    });
   }
   const name = Buffer.from(options.file, 'utf8');
   const payload = Buffer.allocUnsafe(11 + name.length);
@@ -155,6 +157,9 @@ export function encodeMysqlGtidSet(text: string): Buffer {
         throw new BinlakeError(
           'BLK_C0006',
           `GTID interval ${item} in ${part} is empty, starts below 1 or ends above ${MAX_GNO}`,
+          {
+            remedy: `write each interval as n or n-m with 1 ≤ n ≤ m ≤ ${MAX_GNO}, as @@gtid_executed prints it`,
+          },
         );
       }
       entry.intervals.push([start, end + 1n]);

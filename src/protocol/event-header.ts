@@ -41,6 +41,9 @@ export function readRotate(event: Buffer, checksum: boolean): RotateTarget {
   const end = event.length - (checksum ? CHECKSUM_LENGTH : 0);
   if (end < 19 + 8) {
     throw new BinlakeError('BLK_P3004', `ROTATE event of ${event.length} bytes is too short`, {
+      remedy:
+        'the replication stream is damaged: connect to the server directly (not through a proxy); if it ' +
+        'persists, report it with the server version',
       details: { hex: event.toString('hex') },
     });
   }

@@ -7,7 +7,7 @@ export {
   isMariadbGtidPosition,
   registerSlavePacket,
 } from './commands.js';
-export { connectError, replicationServerError } from './errors.js';
+export { connectError, missingStartFile, type ReplicationWhere, replicationServerError } from './errors.js';
 export { PacketFramer } from './packet-framer.js';
 export {
   openReplicationStream,
@@ -15,4 +15,4 @@ export {
   type ReplicationStream,
   type ReplicationStreamOptions,
 } from './replication-stream.js';
-export { type Flavor, firstBinlogFile, type SessionTarget, type TlsOption } from './session.js';
+export { binlogFiles, type Flavor, firstBinlogFile, type SessionTarget, type TlsOption } from './session.js';

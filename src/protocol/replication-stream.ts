@@ -176,7 +176,9 @@ class LiveStream implements ReplicationStream {
 
   async start(): Promise<void> {
     if (this.options.signal?.aborted)
-      throw new BinlakeError('BLK_P3001', 'replication was aborted before it started');
+      throw new BinlakeError('BLK_P3001', 'replication was aborted before it started', {
+        remedy: 'nothing to fix: the caller stopped it (a signal or shutdown) before the connection was made',
+      });
     this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
     try {
       await this.connect();
@@ -286,7 +288,9 @@ class LiveStream implements ReplicationStream {
       this.registerDone = null;
       if (first === 0xff) {
         const where = this.positionKnown ? { file: this.file, position: this.nextPosition } : { gtid: '' };
-        done?.reject(replicationServerError(parseErrPacket(payload), where));
+        done?.reject(
+          replicationServerError(parseErrPacket(payload), { ...where, serverId: this.options.serverId }),
+        );
       } else {
         done?.resolve();
       }
@@ -317,7 +321,7 @@ class LiveStream implements ReplicationStream {
         this.positionKnown || typeof start !== 'object' || !('gtid' in start)
           ? { file: this.file, position: this.nextPosition }
           : { gtid: start.gtid };
-      this.fail(replicationServerError(parseErrPacket(payload), where));
+      this.fail(replicationServerError(error, { ...where, serverId: this.options.serverId }));
       return;
     }
     this.fail(
@@ -537,7 +541,12 @@ class LiveStream implements ReplicationStream {
     const silent = new BinlakeError(
       'BLK_P3003',
       `no event or heartbeat from the source for ${Math.round((Date.now() - this.lastDataAt) / 1000)} s`,
-      { details: { heartbeatSeconds: this.options.heartbeatSeconds } },
+      {
+        remedy:
+          'the connection went silent: check the network between binlake and the source (a firewall, NAT or ' +
+          'proxy that drops idle connections) and whether the source is overloaded or hung',
+        details: { heartbeatSeconds: this.options.heartbeatSeconds },
+      },
     );
     this.dropped(this.socket, silent);
   }
@@ -620,11 +629,18 @@ class LiveStream implements ReplicationStream {
 }
 
 function connectionLost(): BinlakeError {
-  return new BinlakeError('BLK_S1001', 'the source closed the replication connection');
+  return new BinlakeError('BLK_S1001', 'the source closed the replication connection', {
+    remedy:
+      "look in the source's error log for why (a restart, KILL, wait_timeout, or a proxy closing it); binlake " +
+      'reconnects by itself when reconnecting is on',
+  });
 }
 
 function malformed(message: string, bytes?: Buffer): BinlakeError {
   return new BinlakeError('BLK_P3004', message, {
+    remedy:
+      'the replication stream is not what the MySQL/MariaDB protocol says: connect to the server directly, not ' +
+      'through a proxy or load balancer that may alter it; if it persists, report it with the server version',
     details: bytes ? { header: bytes.subarray(0, EVENT_HEADER_LENGTH).toString('hex') } : {},
   });
 }

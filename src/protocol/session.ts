@@ -180,8 +180,8 @@ function takeSocket(conn: mysql.Connection): Duplex {
   return socket;
 }
 
-/** The oldest binlog file the server still has (`SHOW BINARY LOGS`), for "dump everything". */
-export async function firstBinlogFile(target: SessionTarget): Promise<string> {
+/** The binlog files the server has (`SHOW BINARY LOGS`), oldest first; empty when the binlog is off. */
+export async function binlogFiles(target: SessionTarget): Promise<string[]> {
   let conn: mysql.Connection;
   try {
     conn = await mysql.createConnection(connectOptions(target));
@@ -190,15 +190,23 @@ export async function firstBinlogFile(target: SessionTarget): Promise<string> {
   }
   try {
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW BINARY LOGS');
-    if (!rows[0]) {
-      throw new BinlakeError('BLK_S1201', 'the source has no binlog files', {
-        remedy: 'turn the binlog on: log_bin=ON (and binlog_format=ROW) in my.cnf, then restart the server',
-      });
-    }
-    return String(rows[0].Log_name);
+    return rows.map((row) => String(row.Log_name));
   } catch (error) {
+    // ER_NO_BINARY_LOGGING (1381): "You are not using binary logging"
+    if ((error as { errno?: number }).errno === 1381) return [];
     throw connectError(error, target);
   } finally {
     conn.destroy();
   }
+}
+
+/** The oldest binlog file the server still has (`SHOW BINARY LOGS`), for "dump everything". */
+export async function firstBinlogFile(target: SessionTarget): Promise<string> {
+  const files = await binlogFiles(target);
+  if (!files[0]) {
+    throw new BinlakeError('BLK_S1201', 'the source has no binlog files', {
+      remedy: 'turn the binlog on: log_bin=ON (and binlog_format=ROW) in my.cnf, then restart the server',
+    });
+  }
+  return files[0];
 }
