@@ -5,8 +5,11 @@ import type { BinlogEvent } from '../binlog/events/types.js';
 import { openBinlogFiles } from '../binlog/file-reader.js';
 import { JsonBytes } from '../binlog/json-bytes.js';
 import type { RawEvent, RawEventSource } from '../binlog/raw-event.js';
+import { isBinlakeError } from '../core/errors.js';
 import {
+  binlogFiles,
   firstBinlogFile,
+  missingStartFile,
   openReplicationStream,
   type ReplicationStart,
   type SessionTarget,
@@ -21,7 +24,7 @@ export interface DumpOptions {
   password?: string;
   serverId?: string;
   startFile?: string;
-  startPosition: string;
+  startPosition?: string;
   gtid?: string;
   stopNever?: boolean;
   rowsOnly?: boolean;
@@ -37,7 +40,10 @@ const NEWLINE = 0x0a;
  */
 /** `binlake binlog dump`: loaded only when the command runs. */
 export async function dump(files: string[], options: DumpOptions): Promise<number> {
-  const startPosition = parseInteger(options.startPosition, '--start-position', 4, 2 ** 32 - 1);
+  const startPosition =
+    options.startPosition !== undefined
+      ? parseInteger(options.startPosition, '--start-position', 4, 2 ** 32 - 1)
+      : 4;
   const out = new LineWriter(process.stdout);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -48,14 +54,32 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
   let source: RawEventSource;
   let decoder: BinlogDecoder;
   let skipBefore = -1; // local files: events of the first file before --start-position
+  /** Turns a failure into a clearer one (a --start-file the server never had). */
+  let explain = async (error: unknown): Promise<unknown> => error;
   if (files.length > 0) {
     if (options.host || options.config || options.gtid || options.stopNever) {
       throw new UsageError('give either local binlog files or a server (--config/--host), not both');
+    }
+    if (options.startFile !== undefined) {
+      throw new UsageError(
+        '--start-file names a file on the server; with local files, list them from the one to start at ' +
+          '(--start-position applies to the first)',
+      );
     }
     source = openBinlogFiles(files);
     decoder = new BinlogDecoder();
     skipBefore = startPosition;
   } else {
+    // Checked before connecting: a position without its file would be silently ignored.
+    if (options.startPosition !== undefined && options.gtid !== undefined) {
+      throw new UsageError('--start-position goes with --start-file, not with --gtid');
+    }
+    if (options.startPosition !== undefined && !options.startFile) {
+      throw new UsageError(
+        '--start-position needs --start-file (a position is only meaningful in a named binlog file; ' +
+          'without both the dump starts at the first file, position 4)',
+      );
+    }
     const target = await sourceTarget(options);
     const serverId =
       options.serverId !== undefined
@@ -82,6 +106,7 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
     });
     source = stream;
     decoder = new BinlogDecoder({ initialChecksum: stream.checksum ? 'crc32' : 'none' });
+    if (options.startFile) explain = (error) => explainStartFile(error, target);
   }
 
   const rowsOnly = options.rowsOnly === true;
@@ -103,6 +128,8 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
       }
       if (stop.signal.aborted || out.broken) break;
     }
+  } catch (error) {
+    throw await explain(error);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -110,6 +137,19 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
     await out.end();
   }
   return out.failed ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * The server could not find --start-file: purged, or never there? `SHOW BINARY LOGS` tells,
+ * and names the files it has. Any failure to ask leaves the original error.
+ */
+async function explainStartFile(error: unknown, target: SessionTarget): Promise<unknown> {
+  if (!isBinlakeError(error, 'BLK_S1204')) return error;
+  try {
+    return missingStartFile(error, await binlogFiles(target));
+  } catch {
+    return error;
+  }
 }
 
 function printRows(event: BinlogEvent, out: LineWriter): void {

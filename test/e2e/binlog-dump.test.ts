@@ -134,6 +134,85 @@ objects: [{ database: ${db}, tables: [t] }]
     expect((await runCli(['binlog', 'dump', ...serverArgs, '--server-id', 'abc'])).code).toBe(2);
   });
 
+  it('--start-position without --start-file (or with --gtid, or --start-file with local files) exits 2', async () => {
+    const r = await runCli(['binlog', 'dump', ...serverArgs, '--start-position', '662']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--start-position needs --start-file');
+    expect(r.stdout).toBe('');
+    const g = await runCli(['binlog', 'dump', ...serverArgs, '--gtid', '0-1-1', '--start-position', '662']);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toContain('--start-position goes with --start-file, not with --gtid');
+    const local = await runCli(['binlog', 'dump', '--start-file', 'binlog.000001', '/tmp/binlog.000001']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('--start-file names a file on the server');
+  });
+
+  it('a --start-position inside an event says positions must be event boundaries', async () => {
+    const r = await runCli([
+      'binlog',
+      'dump',
+      ...serverArgs,
+      '--start-file',
+      start.file,
+      '--start-position',
+      '5',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[BLK_P3002]');
+    expect(r.stderr).toContain(`cannot read an event at ${start.file}:5`);
+    expect(r.stderr).toContain(
+      `where an event starts: 4, or a position that SHOW BINLOG EVENTS IN '${start.file}'`,
+    );
+  });
+
+  it('a --start-file the server never had says so and names its first and last files', async () => {
+    const files = (await server().query('SHOW BINARY LOGS')) as { Log_name: string }[];
+    const never = start.file.replace(/\d+$/, '999999');
+    const r = await runCli(['binlog', 'dump', ...serverArgs, '--start-file', never]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `[BLK_C0006] --start-file ${never} does not exist on the source (it has ${files[0].Log_name}`,
+    );
+    expect(r.stderr).toContain('leave --start-file out');
+    expect(r.stdout).toBe('');
+  });
+
+  it('a second replica with the same --server-id: the first dump ends with a remedy naming the id', async () => {
+    const id = String(2_000_000_000 + Math.floor(Math.random() * 1e8));
+    const from = ['--start-file', start.file, '--start-position', String(start.position), '--rows-only'];
+    const first = runCli(['binlog', 'dump', ...serverArgs, ...from, '--server-id', id, '--stop-never'], {
+      timeoutMs: 30_000,
+    });
+    // Wait until the first dump is registered with the server.
+    for (let i = 0; i < 100; i++) {
+      const hosts = (await server().query('SHOW SLAVE HOSTS')) as { Server_id: number | string }[];
+      if (hosts.some((h) => String(h.Server_id) === id)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const second = await runCli(['binlog', 'dump', ...serverArgs, ...from, '--server-id', id]);
+    expect(second.code).toBe(0);
+    const r = await first;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[BLK_P3002]');
+    expect(r.stderr).toContain(`another replica registered with server id ${id}`);
+    expect(r.stderr).toContain('source.serverId');
+    expect(r.stderr).toContain('--server-id');
+  });
+
+  it('a missing local file or a directory is BLK_B2008 with the path and a remedy', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'binlake-dump-'));
+    const missing = path.join(folder, 'binlog.000001');
+    const r = await runCli(['binlog', 'dump', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`[BLK_B2008] ${missing} does not exist — check the path`);
+    expect(r.stderr).not.toContain('ENOENT');
+    const d = await runCli(['binlog', 'dump', folder]);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toContain(
+      `[BLK_B2008] ${folder} is a directory, not a binlog file — give the binlog files in it`,
+    );
+  });
+
   describe('local files', () => {
     let sandbox: MariadbSandbox;
     afterAll(async () => sandbox?.stop());

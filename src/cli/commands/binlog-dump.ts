@@ -15,7 +15,10 @@ export const registerBinlogDump: RegisterCommand = (program, setExit) => {
     .option('--password <password>', 'source password (or MYSQL_PWD)')
     .option('--server-id <id>', 'replica server id to register with')
     .option('--start-file <file>', 'binlog file to start from')
-    .option('--start-position <pos>', 'position in --start-file', '4')
+    .option(
+      '--start-position <pos>',
+      'position in --start-file (default 4); with local files, in the first file',
+    )
     .option('--gtid <set>', 'start after this GTID set/position instead of a file position')
     .option('--stop-never', 'keep waiting for new events instead of stopping at the current end')
     .option('--rows-only', 'print row changes only')
