@@ -807,8 +807,17 @@ export class SyncTask {
             this.idle = false;
             lastEventAt = Date.now();
           }
-          let out = assembler.push(event);
-          if (out instanceof Promise) out = await out;
+          let out: ReturnType<typeof assembler.push> | Awaited<ReturnType<typeof assembler.push>>;
+          try {
+            out = assembler.push(event);
+            if (out instanceof Promise) out = await out;
+          } catch (error) {
+            // What came before the event that stops capture (a DDL under ddl.unsupported: stop, a
+            // partial row image…) is complete: commit it, so the checkpoint and every merge reach
+            // right up to that event. A restart reads the event again.
+            if (!commitFailed) await flush().catch(() => undefined);
+            throw error;
+          }
           if (out?.kind !== 'transaction') continue;
           const t = out.transaction;
           if (t.schemaChanges.length) {

@@ -117,6 +117,10 @@ describe('DDL during sync', () => {
         expect((await runCli(['sync', '--config', configPath, '--until-caught-up'])).code).toBe(0);
         const conn = await server.connect(db);
         await conn.query('ALTER TABLE other ADD COLUMN x INT; DROP TABLE other');
+        await conn.query("UPDATE t SET v = 'just before' WHERE id IN (1, 2)");
+        const [[before]] = (await conn.query('SHOW MASTER STATUS')) as unknown as [
+          { File: string; Position: number }[],
+        ];
         await conn.query(ddl);
         await conn.end();
         const r = await runCli(['sync', '--config', configPath, '--until-caught-up']);
@@ -126,6 +130,11 @@ describe('DDL during sync', () => {
         expect(status.state).toBe('Failed');
         expect(status.lastError.code).toBe('BLK_T6001');
         expect(status.lastError.remedy).toContain('ddl.unsupported');
+        // The changes before the DDL are committed; the checkpoint reaches past them (the other
+        // statements here write to the same server concurrently, so not to an exact position).
+        expect(status.checkpoint.file).toBe(before.File);
+        expect(status.checkpoint.position).toBeGreaterThanOrEqual(Number(before.Position));
+        expect(status.tables[0].changes.U).toBe(2);
       }),
     );
   }, 240_000);
