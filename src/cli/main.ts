@@ -49,6 +49,15 @@ const HEAP_GROWING_PERCENT = 20;
 
 export async function main(argv: string[]): Promise<number> {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  // `binlake status | head`: the reader went away. Nothing more can be printed, which is no error
+  // (binlog dump handles its own stream and stops reading the binlog).
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (process.stdout.listenerCount('error') > 1) return; // a command handles it (binlog dump)
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`binlake: cannot write to stdout: ${error.message}\n`);
+    process.exit(EXIT.failed);
+  };
+  process.stdout.on('error', onStdoutError);
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;

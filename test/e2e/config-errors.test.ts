@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempFile } from '../harness/cli.js';
+import { BINLAKE_BIN, runCli, tempFile } from '../harness/cli.js';
 
 const valid = `source: { host: 127.0.0.1, port: 1, user: root, password: "", serverId: 4242 }
 destination: { type: duckdb, path: ./warehouse.duckdb }
@@ -94,5 +95,21 @@ describe('config errors exit 2 with a message naming the path', () => {
       expect(help.stdout).toContain(command);
     }
     expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('a reader that goes away (| head) ends the command quietly, exit 0', () => {
+    // The reader closes its end before binlake writes: the write fails with EPIPE.
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${BINLAKE_BIN}" --help | (exec 0<&-; true); echo "rc=\${PIPESTATUS:-x}"`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.stderr).toBe('');
   });
 });
