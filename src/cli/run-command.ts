@@ -19,10 +19,14 @@ export class CommandExit extends Error {
  * Loads the config named by --config; config errors become exit 2 in `runCommand`. The config
  * module (zod, yaml) is loaded here, not at start-up: commands without a config start faster.
  */
-export async function configFrom(options: { config?: string }): Promise<Config> {
+/** The task config; `offline` for commands that never contact the source (see loadConfig). */
+export async function configFrom(
+  options: { config?: string },
+  use: { offline?: boolean } = {},
+): Promise<Config> {
   if (!options.config) throw new UsageError('--config <file> is required');
   const { loadConfig } = await import('../config/config.js');
-  return loadConfig(options.config);
+  return loadConfig(options.config, process.env, use);
 }
 
 export class UsageError extends Error {}

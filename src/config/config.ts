@@ -129,11 +129,15 @@ const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type TableEntry = z.infer<typeof tableEntry>;
 
-/** `${NAME}` in any string value is replaced by the environment variable NAME. */
-function substituteEnv(value: unknown, at: PropertyKey[], env: NodeJS.ProcessEnv): unknown {
+/**
+ * `${NAME}` in any string value is replaced by the environment variable NAME. With `offline`
+ * (a command that never contacts the source) an unset one under `source` reads as "".
+ */
+function substituteEnv(value: unknown, at: PropertyKey[], env: NodeJS.ProcessEnv, offline = false): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
+      if (found === undefined && offline && at[0] === 'source') return '';
       if (found === undefined) {
         throw new BinlakeError('BLK_C0004', `${keyPath(at)}: environment variable ${name} is not set`, {
           remedy: `export ${name}=… before running binlake, or write the value into the config file`,
@@ -142,16 +146,22 @@ function substituteEnv(value: unknown, at: PropertyKey[], env: NodeJS.ProcessEnv
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...at, i], env));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...at, i], env, offline));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, [...at, k], env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substituteEnv(v, [...at, k], env, offline)]),
+    );
   }
   return value;
 }
 
 /** Validates an already-parsed config object. Throws BLK_C0003 with every problem, one per line. */
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
-  const substituted = substituteEnv(raw, [], env);
+export function parseConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { offline?: boolean } = {},
+): Config {
+  const substituted = substituteEnv(raw, [], env, options.offline);
   const result = configSchema.safeParse(substituted);
   if (!result.success) {
     const lines = describeIssues(result.error.issues, raw, configSchema);
@@ -243,8 +253,16 @@ function checkTargetClashes(config: Config): void {
   }
 }
 
-/** Reads and validates a YAML or JSON config file. Paths inside are resolved against the file's folder. */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads and validates a YAML or JSON config file. Paths inside are resolved against the file's
+ * folder. `offline`: the caller never contacts the source (status, merge, console), so an unset
+ * environment variable in `source` (its password) is no error.
+ */
+export function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { offline?: boolean } = {},
+): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -273,7 +291,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       `config file ${file} must contain a mapping with source, destination and objects`,
     );
   }
-  const config = parseConfig(raw, env);
+  const config = parseConfig(raw, env, options);
   config.destination.path = path.resolve(path.dirname(file), config.destination.path);
   return config;
 }

@@ -48,11 +48,15 @@ describe('config errors exit 2 with a message naming the path', () => {
     expect(r.stderr).toContain('BLK_C0002');
   });
 
-  it('unset environment variable for a secret', async () => {
+  it('unset environment variable for a secret: an error where the source is used, none where it is not', async () => {
     const file = tempFile('c.yaml', valid.replace('password: ""', 'password: "${BINLAKE_NO_SUCH_VAR}"'));
-    const r = await runCli(['status', '--config', file]);
+    const r = await runCli(['precheck', '--config', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('source.password: environment variable BINLAKE_NO_SUCH_VAR is not set');
+    // status never contacts the source: it needs no password.
+    const status = await runCli(['status', '--config', file]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('NotStarted');
   });
 
   it('two sources mapped to one target', async () => {

@@ -12,7 +12,7 @@ export const registerConsole: RegisterCommand = (program, setExit) => {
     .option('--watch <seconds>', 'redraw the status every n seconds until interrupted')
     .action(
       action(setExit, async (options: { config: string; watch?: string }) => {
-        const config = await configFrom(options);
+        const config = await configFrom(options, { offline: true });
         const { callApi } = await import('../../pipeline/api-server.js');
         const running = findRunningSync(config.destination.path);
         if (!running) {

@@ -35,7 +35,7 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
     )
     .action(
       action(setExit, async (options: MergeOptions) => {
-        const config = await configFrom(options);
+        const config = await configFrom(options, { offline: true });
         if (!/^\d+$/.test(options.at))
           throw new UsageError(`--at must be whole epoch seconds, got ${options.at}`);
         const dialect = options.dialect ?? 'duckdb';

@@ -11,7 +11,7 @@ export const registerStatus: RegisterCommand = (program, setExit) => {
     .addHelpText('after', '\nExit code 0 unless the task is Failed or PrecheckFailed (1).')
     .action(
       action(setExit, async (options: { config: string; json?: boolean }) => {
-        const config = await configFrom(options);
+        const config = await configFrom(options, { offline: true });
         const { readTaskStatus } = await import('../warehouse-access.js');
         const status = await readTaskStatus(config);
         process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
