@@ -41,6 +41,8 @@ export interface TableVerification {
   destinationRows: number;
   mismatchedBuckets: number;
   differences: { key: string[]; source: string[] | null; destination: string[] | null }[];
+  /** The table could not be compared (e.g. it no longer exists on the source); the others still are. */
+  error: { code: string | null; message: string; remedy: string | null } | null;
 }
 
 export interface VerifyReport {
@@ -50,6 +52,8 @@ export interface VerifyReport {
   sourceEnd: { file: string; position: number };
   note: string | null;
   tables: TableVerification[];
+  /** Some table could not be compared at all (see its `error`): verify exits 2, not 1. */
+  failed: boolean;
 }
 
 /** A warehouse verify can read (DuckDbSink). */
@@ -112,8 +116,13 @@ export async function verifyService(
           });
         }
         const results: TableVerification[] = [];
-        for (const table of tables)
-          results.push(await verifyTable(w, pool, table, request.at ?? ALL_CHANGES, limit));
+        for (const table of tables) {
+          results.push(
+            await verifyTable(w, pool, table, request.at ?? ALL_CHANGES, limit).catch((error: unknown) =>
+              failedVerification(table, error),
+            ),
+          );
+        }
         return { results, checkpoint: state.checkpoint };
       };
       const { results, checkpoint } =
@@ -123,6 +132,7 @@ export async function verifyService(
       const behind =
         request.at === undefined && checkpoint !== null && comparePositions(checkpoint, sourceEnd) < 0;
       const equal = results.every((r) => r.equal);
+      const failed = results.some((r) => r.error !== null);
       if (!equal && (moved || behind) && attempt < 3 && warehouse.kind === 'task') continue;
       // "Behind" explains differences before "moved" does: it is the cause the user can fix.
       if (behind)
@@ -137,12 +147,34 @@ export async function verifyService(
         sourceEnd,
         note,
         tables: results,
+        failed,
       };
     }
   } finally {
     await pool.close().catch(() => undefined);
     await conn.close().catch(() => undefined);
   }
+}
+
+/** A table verify could not compare: the report names the cause, and the other tables go on. */
+function failedVerification(table: TableState, error: unknown): TableVerification {
+  const known = error instanceof BinlakeError;
+  return {
+    source: tableId(table.source),
+    target: table.target,
+    equal: false,
+    sourceRows: 0,
+    destinationRows: 0,
+    mismatchedBuckets: 0,
+    differences: [],
+    error: {
+      code: known ? error.code : null,
+      message: error instanceof Error ? error.message : String(error),
+      remedy: known
+        ? (error.remedy ?? null)
+        : 'check that the table still exists on the source with its synced columns (binlake status lists them)',
+    },
+  };
 }
 
 async function waitForCheckpoint(task: SyncTask, end: { file: string; position: number }): Promise<void> {
@@ -231,6 +263,7 @@ async function verifyTable(
       destinationRows: dest.rows,
       mismatchedBuckets: mismatched.size,
       differences: differences.slice(0, limit),
+      error: null,
     };
   } finally {
     await warehouse.sqlRows(`DROP TABLE IF EXISTS "${into.replaceAll('"', '""')}"`).catch(() => undefined);

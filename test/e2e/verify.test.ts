@@ -101,6 +101,18 @@ describe('binlake verify', () => {
     });
     const unreachable = await runCli(['verify', '--config', down.configPath]);
     expect(unreachable.code, unreachable.stdout + unreachable.stderr).toBe(2);
+
+    // A synced table dropped on the source (binlake not running): that table is an ERROR with
+    // the cause, the others are still compared, and the exit is 2.
+    await server.query(`CREATE TABLE \`${db}\`.u (id INT PRIMARY KEY)`);
+    const two = writeTaskConfig(server, [{ database: db, tables: ['t', 'u'] }]);
+    expect((await runCli(['sync', '--config', two.configPath, '--until-caught-up'])).code).toBe(0);
+    await server.query(`DROP TABLE \`${db}\`.u`);
+    const dropped = await runCli(['verify', '--config', two.configPath]);
+    expect(dropped.code, dropped.stdout + dropped.stderr).toBe(2);
+    expect(dropped.stdout).toMatch(/EQUAL\s+\S+\.t → t/);
+    expect(dropped.stdout).toMatch(/ERROR\s+\S+\.u → u: .*doesn't exist/);
+    expect(dropped.stdout).toContain('verify: ERROR');
   }, 120_000);
 
   it('--at compares the source now with the merge at that second', async () => {

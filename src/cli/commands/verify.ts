@@ -57,7 +57,8 @@ export const registerVerify: RegisterCommand = (program, setExit) => {
           return EXIT.usage;
         }
         process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-        return report.equal ? EXIT.ok : EXIT.failed;
+        // A table that could not be compared at all is an error (2), like a verify that cannot run.
+        return report.failed ? EXIT.usage : report.equal ? EXIT.ok : EXIT.failed;
       }),
     );
 };
@@ -65,6 +66,13 @@ export const registerVerify: RegisterCommand = (program, setExit) => {
 function formatReport(report: VerifyReport): string {
   const lines: string[] = [];
   for (const t of report.tables) {
+    if (t.error) {
+      lines.push(
+        `ERROR     ${t.source} → ${t.target}: ${t.error.code ? `[${t.error.code}] ` : ''}${t.error.message}`,
+      );
+      if (t.error.remedy) lines.push(`          → ${t.error.remedy}`);
+      continue;
+    }
     lines.push(
       `${t.equal ? 'EQUAL    ' : 'DIFFERENT'} ${t.source} → ${t.target}: source ${t.sourceRows} rows, merged ${t.destinationRows} rows` +
         (t.equal ? '' : `, ${t.mismatchedBuckets} of 256 buckets differ`),
@@ -76,6 +84,12 @@ function formatReport(report: VerifyReport): string {
     }
   }
   if (report.note) lines.push(`note: ${report.note}`);
-  lines.push(report.equal ? 'verify: equal' : 'verify: DIFFERENT');
+  lines.push(
+    report.failed
+      ? 'verify: ERROR (a table could not be compared)'
+      : report.equal
+        ? 'verify: equal'
+        : 'verify: DIFFERENT',
+  );
   return `${lines.join('\n')}\n`;
 }
