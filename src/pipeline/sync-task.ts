@@ -135,6 +135,8 @@ export class SyncTask {
   private wakeCapture: ((why: 'check' | 'stopped') => void) | null = null;
   /** With --until-caught-up: where capture ends, set once the full sync is done. */
   private catchUpTarget: BinlogPosition | null = null;
+  /** When catchUpTarget was read: every change committed on the source before it is in the target. */
+  private catchUpTargetReadAt = 0;
 
   constructor(
     private readonly config: Config,
@@ -184,6 +186,8 @@ export class SyncTask {
     this.status.incremental.bytesPerSecond = this.byteRate.perSecond(now);
     const last = this.status.incremental.lastEventTimestamp;
     this.status.lagSeconds = this.idle || last === 0 ? 0 : Math.max(0, Math.round(now / 1000 - last));
+    // Idle: nothing has come for batch.maxMillis, so every change from before then is committed.
+    if (this.idle) this.noteCompleteAsOf(now - this.config.batch.maxMillis);
     this.metrics.lagSeconds.set(this.status.lagSeconds);
     this.status.updatedAt = new Date(now).toISOString();
     return structuredClone(this.status);
@@ -247,7 +251,9 @@ export class SyncTask {
         // --until-caught-up: the source's end *after* the full sync, so every table's merge is
         // exact at the end of the run (its consistentFrom is covered by the captured log).
         if (this.options.untilCaughtUp && !this.stopping) {
+          const readAt = Date.now();
           this.catchUpTarget = await pool!.withConnection((c) => currentBinlogEnd(c));
+          this.catchUpTargetReadAt = readAt;
           // An idle capture may already be there: let it look now, not at its next timer.
           this.wakeCapture?.('check');
         }
@@ -378,6 +384,10 @@ export class SyncTask {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  private noteCompleteAsOf(epochMillis: number): void {
+    this.status.completeAsOf = Math.max(this.status.completeAsOf ?? 0, Math.floor(epochMillis / 1000));
   }
 
   private tableView(target: string): TableStatus | undefined {
@@ -845,6 +855,7 @@ export class SyncTask {
         if (caughtUp()) break;
       }
       await flush();
+      if (caughtUp()) this.noteCompleteAsOf(this.catchUpTargetReadAt);
     } finally {
       // After a failure, let a batch in flight finish before the stream and the sink close.
       await (inFlight as Promise<void> | null)?.catch(() => undefined);

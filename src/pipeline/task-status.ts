@@ -46,6 +46,12 @@ export interface TaskStatus {
    */
   lagSeconds: number | null;
   incremental: { rowsPerSecond: number; bytesPerSecond: number; lastEventTimestamp: number };
+  /**
+   * Epoch second before which the warehouse is known to hold every source change: the moment
+   * --until-caught-up read the source's end, or the last moment the source was seen idle with
+   * everything committed. A merge at or before it misses nothing; null until known.
+   */
+  completeAsOf: number | null;
   lastError: { code: string | null; message: string; remedy: string | null; at: string } | null;
   pid: number | null;
   startedAt: string | null;
@@ -59,6 +65,7 @@ export function emptyStatus(state: TaskState = 'NotStarted'): TaskStatus {
     checkpoint: null,
     lagSeconds: 0,
     incremental: { rowsPerSecond: 0, bytesPerSecond: 0, lastEventTimestamp: 0 },
+    completeAsOf: null,
     lastError: null,
     pid: null,
     startedAt: null,

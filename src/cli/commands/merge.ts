@@ -1,5 +1,7 @@
 import type { MergeDialect } from '../../merge/plan-merge.js';
 import type { MergeResult } from '../../pipeline/merge-service.js';
+import { readStatusFile } from '../../pipeline/running-file.js';
+import type { TaskStatus } from '../../pipeline/task-status.js';
 import { action, configFrom, EXIT, UsageError } from '../run-command.js';
 import type { RegisterCommand } from './types.js';
 
@@ -66,18 +68,23 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
           (info) => callApi<MergeResult>(info, 'POST', '/merge', request),
           async (sink) => {
             const result = await mergeService(sink, request);
-            // No sync runs: changes after the last captured event are not in the warehouse.
+            // No sync runs: changes after the last captured event are not in the warehouse,
+            // unless the last sync saw the source idle later than that (its final status, lag 0).
             const checkpoint = (await sink.readState()).checkpoint;
-            if (!('sql' in result) && checkpoint && at > checkpoint.lastEventTimestamp + 1) {
-              const last = checkpoint.lastEventTimestamp;
+            const last = checkpoint?.lastEventTimestamp ?? 0;
+            const final = readStatusFile<TaskStatus>(config.destination.path);
+            const completeAsOf = final?.completeAsOf ?? 0;
+            if (!('sql' in result) && checkpoint && at > Math.max(last + 1, completeAsOf)) {
               const held =
-                last > 0
-                  ? `the last change the warehouse holds is from ${new Date(last * 1000).toISOString()}`
-                  : 'the warehouse holds no change captured after its full sync';
+                completeAsOf > last
+                  ? `the warehouse is known to hold every change from before ${new Date(completeAsOf * 1000).toISOString()} (--at ${completeAsOf})`
+                  : last > 0
+                    ? `the last change the warehouse holds is from ${new Date(last * 1000).toISOString()}`
+                    : 'the warehouse holds no change captured after its full sync';
               process.stderr.write(
                 `binlake: warning: no sync is running, and ${held} (binlog ${checkpoint.file}:${checkpoint.position}): ` +
-                  'changes the source made after that are not in this result. Run binlake sync --until-caught-up ' +
-                  'first for a current table.\n',
+                  'changes the source made after that are not in this result. Merge at an --at up to that, or run ' +
+                  'binlake sync --until-caught-up right before merging.\n',
               );
             }
             return result;

@@ -84,6 +84,14 @@ describe('objects, name mapping and existing target tables', () => {
     expect(offline.code, offline.stderr).toBe(0);
     expect(offline.stderr).toContain('warning: no sync is running');
     expect(offline.stderr).toContain('binlake sync --until-caught-up');
+    // --until-caught-up recorded the moment it read the source's end: up to there nothing is
+    // missing, so a merge at that second has no warning.
+    const status = JSON.parse((await runCli(['status', '--config', configPath, '--json'])).stdout);
+    expect(status.completeAsOf).toBeGreaterThan(now - 600);
+    expect(offline.stderr).toContain(`known to hold every change from before`);
+    const complete = await merge('--at', String(status.completeAsOf));
+    expect(complete.code, complete.stderr).toBe(0);
+    expect(complete.stderr).toBe('');
   });
 
   it('refuses existing target tables under existingTables: precheck, reuses them under ignore', async () => {
