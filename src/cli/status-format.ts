@@ -24,7 +24,8 @@ export function formatStatus(status: TaskStatus): string {
       Math.round(status.incremental.bytesPerSecond / 1024),
     )} KiB/s   last event ${fmtTime(status.incremental.lastEventTimestamp || null)}`,
   );
-  if (status.completeAsOf) lines.push(`complete    every source change before ${fmtTime(status.completeAsOf)}`);
+  if (status.completeAsOf)
+    lines.push(`complete    every source change before ${fmtTime(status.completeAsOf)}`);
   if (status.lastError) {
     lines.push(
       `last error  ${status.lastError.at}  ${status.lastError.code ? `[${status.lastError.code}] ` : ''}${status.lastError.message}`,
