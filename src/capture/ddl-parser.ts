@@ -518,9 +518,16 @@ function readDefault(c: Cursor): string | null {
     // _utf8mb4'abc' introducers and b'0101'/x'ff' literals arrive as word + string.
     return t.raw;
   }
-  if (t.t === 'word' && /^(b|x|_[a-z0-9]+|n)$/i.test(t.v) && c.peek()?.t === 'string') {
+  // _utf8mb4 X'41': an introducer before a hex or bit literal.
+  if (t.t === 'word' && /^_[a-z0-9]+$/i.test(t.v) && c.peek()?.t === 'word' && /^[bx]$/i.test(c.peek()!.v)) {
+    const kind = c.next()!.v;
+    if (c.peek()?.t === 'string') return `${kind}${(c.next() as { raw: string }).raw}`;
+    return kind;
+  }
+  // DATE '2020-01-02', TIME '…', TIMESTAMP '…': the typed literal's value is its text.
+  if (t.t === 'word' && /^(b|x|_[a-z0-9]+|n|date|time|timestamp)$/i.test(t.v) && c.peek()?.t === 'string') {
     const s = c.next() as { raw: string };
-    return /^_|^n$/i.test(t.v) ? s.raw : `${t.v}${s.raw}`;
+    return /^[bx]$/i.test(t.v) ? `${t.v}${s.raw}` : s.raw;
   }
   if (t.t === 'word' && c.isPunct('(')) {
     const start = c.i;

@@ -12,24 +12,49 @@ type Literal =
  * implicit default), a literal, the statement's start time (`CURRENT_TIMESTAMP`, `NOW()`…), or an
  * expression binlake cannot evaluate (`(uuid())`, `(a + 1)`, any other function).
  */
-export type DefaultSpec = { kind: 'none' } | { kind: 'now' } | { kind: 'expression'; sql: string } | Literal;
+/**
+ * `now.fsp`: the precision written in `CURRENT_TIMESTAMP(n)`, null without one (the column's own
+ * then, as MariaDB and MySQL evaluate it).
+ */
+export type DefaultSpec =
+  | { kind: 'none' }
+  | { kind: 'now'; fsp: number | null }
+  | { kind: 'expression'; sql: string }
+  | Literal;
 
 export function parseDefault(sql: string | null): DefaultSpec {
   let s = sql?.trim() ?? 'NULL';
   // `DEFAULT (1)`: an expression default that is a literal in parentheses.
   while (s.startsWith('(') && s.endsWith(')') && balanced(s.slice(1, -1))) s = s.slice(1, -1).trim();
+  // The forms a literal takes inside parentheses, where the tokens come back space-separated:
+  // `- 5`, `DATE '2020-01-02'`, `_utf8mb4 'x'`, `_utf8mb4 X'41'`, `N 'x'`.
+  s = s
+    .replace(/^([+-])\s+(?=[\d.])/, '$1')
+    .replace(/^(?:date|time|timestamp|n|_[a-z0-9]+)\s*(?=')/i, '')
+    .replace(/^_[a-z0-9]+\s+(?=[bx]')/i, '');
   if (/^null$/i.test(s)) return { kind: 'none' };
-  if (/^(current_timestamp|now|localtime|localtimestamp)(\(\d*\))?$/i.test(s)) return { kind: 'now' };
+  const now = /^(?:current_timestamp|now|localtime|localtimestamp)(?:\(\s*(\d*)\s*\))?$/i.exec(s);
+  if (now) return { kind: 'now', fsp: now[1] ? Number(now[1]) : null };
   return parseLiteral(s) ?? { kind: 'expression', sql: s };
 }
 
+/** Parentheses balance, outside quoted text. */
 function balanced(s: string): boolean {
   let depth = 0;
-  for (const c of s) {
-    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
-    if (depth < 0) return false;
+  let quote: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\' || (c === quote && s[i + 1] === quote))
+        i++; // an escaped or doubled quote
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
   }
-  return depth === 0;
+  return depth === 0 && quote === null;
 }
 
 /**
@@ -48,7 +73,10 @@ export function defaultValueFor(
   if (spec.kind === 'now') {
     if (wallClock === undefined)
       throw new Error('internal: a CURRENT_TIMESTAMP default needs the wall clock');
-    return normalizeTemporal(column, wallClock);
+    // CURRENT_TIMESTAMP(3) in a DATETIME(6): the time at 3 digits, stored as .xxx000.
+    const fsp = Math.min(spec.fsp ?? column.fsp ?? 0, column.fsp ?? 0);
+    const [main, fraction = ''] = wallClock.split('.');
+    return normalizeTemporal(column, fsp > 0 ? `${main}.${fraction.slice(0, fsp)}` : main);
   }
   return convert(column, spec);
 }
@@ -104,24 +132,26 @@ function literalText(literal: Literal): string {
 function convert(column: ColumnSchema, literal: Literal): Value {
   const text = literalText(literal);
   switch (column.kind) {
+    // A fraction stored in an integer column is rounded half away from zero, as MySQL does;
+    // a hex literal (0x1F) is a number there.
     case 'tinyint':
     case 'smallint':
     case 'mediumint':
     case 'int':
     case 'year':
-      return Math.trunc(Number(text));
+      return Number(formatDecimal(numberText(literal), 0));
     case 'bigint':
-      return BigInt(text.includes('.') || /e/i.test(text) ? Math.trunc(Number(text)) : text);
+      return BigInt(formatDecimal(numberText(literal), 0));
     case 'bit':
       if (literal.kind === 'bits') return literal.value;
       if (literal.kind === 'hex') return BigInt(`0x${Buffer.from(literal.bytes).toString('hex') || '0'}`);
       return BigInt(Math.trunc(Number(text)));
     case 'float':
-      return Math.fround(Number(text));
+      return Math.fround(Number(numberText(literal)));
     case 'double':
-      return Number(text);
+      return Number(numberText(literal));
     case 'decimal':
-      return formatDecimal(text, column.scale ?? 0);
+      return formatDecimal(numberText(literal), column.scale ?? 0);
     case 'date':
     case 'datetime':
     case 'timestamp':
@@ -186,7 +216,19 @@ function implicitDefault(column: ColumnSchema): Value {
   }
 }
 
-/** '1.5' with scale 3 → '1.500'; '-0.0' → '0.0' (MySQL never stores negative zero). */
+/** A literal's value as decimal text: hex and bit literals are numbers in numeric columns. */
+function numberText(literal: Literal): string {
+  if (literal.kind === 'bits') return literal.value.toString();
+  if (literal.kind === 'hex')
+    return BigInt(`0x${Buffer.from(literal.bytes).toString('hex') || '0'}`).toString();
+  return literal.text;
+}
+
+/**
+ * Decimal text at `scale` digits, rounded half away from zero as MySQL stores a literal:
+ * '1.5' with scale 3 → '1.500', '1.555' with 2 → '1.56', '2.5' with 0 → '3'; '-0.0' → '0.0'
+ * (MySQL never stores negative zero). Exact for any number of digits.
+ */
 export function formatDecimal(text: string, scale: number): string {
   let s = text.trim();
   let negative = false;
@@ -194,11 +236,14 @@ export function formatDecimal(text: string, scale: number): string {
     negative = true;
     s = s.slice(1);
   } else if (s.startsWith('+')) s = s.slice(1);
-  if (/e/i.test(s)) s = Number(s).toFixed(scale);
-  let [whole, frac = ''] = s.split('.');
-  whole = whole.replace(/^0+(?=\d)/, '') || '0';
-  frac = scale === 0 ? '' : frac.padEnd(scale, '0').slice(0, scale);
-  const out = scale === 0 ? whole : `${whole}.${frac}`;
+  if (/e/i.test(s)) s = Number(s).toFixed(Math.min(100, scale + 1));
+  const [wholeText, fracText = ''] = s.split('.');
+  const digits = `${wholeText || '0'}${fracText.padEnd(scale + 1, '0').slice(0, scale + 1)}`;
+  // The kept digits plus one; round on the last, then drop it.
+  let value = BigInt(digits.replace(/\D/g, '') || '0');
+  value = (value + 5n) / 10n;
+  const kept = value.toString().padStart(scale + 1, '0');
+  const out = scale === 0 ? kept : `${kept.slice(0, -scale)}.${kept.slice(-scale)}`;
   return negative && /[1-9]/.test(out) ? `-${out}` : out;
 }
 

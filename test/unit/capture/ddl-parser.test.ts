@@ -46,6 +46,25 @@ describe('parseDdl', () => {
     ]);
   });
 
+  it('reads typed, introduced and parenthesized literal defaults whole, and the clauses after them', () => {
+    const ddl = parseDdl(
+      "ALTER TABLE t ADD a INT DEFAULT (-5) NOT NULL, ADD d DATE DEFAULT DATE '2020-01-02' NOT NULL AFTER a, ADD s VARCHAR(3) DEFAULT _utf8mb4 X'41' AFTER d, ADD p VARCHAR(3) DEFAULT (')') FIRST",
+    );
+    if (ddl.kind !== 'alter-table') throw new Error(ddl.kind);
+    expect(
+      ddl.actions.map((a) =>
+        a.kind === 'add-column'
+          ? [a.column.name, a.column.defaultSql, a.column.nullable, a.column.after]
+          : a.kind,
+      ),
+    ).toEqual([
+      ['a', '(- 5)', false, undefined],
+      ['d', "'2020-01-02'", false, 'a'],
+      ['s', "X'41'", true, 'd'],
+      ['p', "(')')", true, null],
+    ]);
+  });
+
   it('classifies other alterations and table statements', () => {
     const alter = parseDdl(
       'ALTER TABLE t DROP COLUMN a, MODIFY b bigint, CHANGE c d int, RENAME COLUMN e TO f, ADD INDEX (x), RENAME TO t2',
