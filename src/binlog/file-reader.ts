@@ -90,20 +90,19 @@ export function openBinlogFiles(paths: string[], options: BinlogFileOptions = {}
             inUse = (chunk.readUInt16LE(at + 17) & EventFlag.BINLOG_IN_USE) !== 0;
             first = false;
           }
-          const header = chunk.subarray(at, at + EVENT_HEADER_LENGTH);
           if (eventSize < EVENT_HEADER_LENGTH) {
             throw corruptHeader(
               filePath,
               position,
-              header,
+              headerAt(chunk, at),
               `claims ${eventSize} bytes, less than the ${EVENT_HEADER_LENGTH}-byte header itself`,
             );
           }
           if (position + eventSize > size) {
-            const problem = implausibleLength(position, eventSize, size - position, header);
-            if (problem !== null) throw corruptHeader(filePath, position, header, problem);
+            const problem = implausibleLength(position, eventSize, size - position, headerAt(chunk, at));
+            if (problem !== null) throw corruptHeader(filePath, position, headerAt(chunk, at), problem);
             if (last && inUse) return;
-            throw cutShort(filePath, position, eventSize, size - position, header);
+            throw cutShort(filePath, position, eventSize, size - position, headerAt(chunk, at));
           }
           let bytes: Buffer;
           if (at + eventSize <= chunk.length) {
@@ -138,6 +137,11 @@ export function openBinlogFiles(paths: string[], options: BinlogFileOptions = {}
       await h?.close().catch(() => {});
     },
   };
+}
+
+/** The event header's bytes, for an error (made only then: a view per event costs ~50 ns). */
+function headerAt(chunk: Buffer, at: number): Buffer {
+  return chunk.subarray(at, at + EVENT_HEADER_LENGTH);
 }
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {

@@ -131,13 +131,14 @@ export type TableEntry = z.infer<typeof tableEntry>;
 
 /**
  * `${NAME}` in any string value is replaced by the environment variable NAME. With `offline`
- * (a command that never contacts the source) an unset one under `source` reads as "".
+ * (a command that never contacts the source) an unset one under `source` stays as written.
  */
 function substituteEnv(value: unknown, at: PropertyKey[], env: NodeJS.ProcessEnv, offline = false): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
-      if (found === undefined && offline && at[0] === 'source') return '';
+      // Left as written: never used, and not empty, so user/host still validate.
+      if (found === undefined && offline && at[0] === 'source') return `\${${name}}`;
       if (found === undefined) {
         throw new BinlakeError('BLK_C0004', `${keyPath(at)}: environment variable ${name} is not set`, {
           remedy: `export ${name}=… before running binlake, or write the value into the config file`,

@@ -137,6 +137,11 @@ export class SyncTask {
   private catchUpTarget: BinlogPosition | null = null;
   /** When catchUpTarget was read: every change committed on the source before it is in the target. */
   private catchUpTargetReadAt = 0;
+  /**
+   * The source's clock minus this machine's (measured at start): completeAsOf is compared with
+   * the source's event timestamps, so it is kept in the source's time.
+   */
+  private sourceClockOffsetMs = 0;
 
   constructor(
     private readonly config: Config,
@@ -186,8 +191,6 @@ export class SyncTask {
     this.status.incremental.bytesPerSecond = this.byteRate.perSecond(now);
     const last = this.status.incremental.lastEventTimestamp;
     this.status.lagSeconds = this.idle || last === 0 ? 0 : Math.max(0, Math.round(now / 1000 - last));
-    // Idle: nothing has come for batch.maxMillis, so every change from before then is committed.
-    if (this.idle) this.noteCompleteAsOf(now - this.config.batch.maxMillis);
     this.metrics.lagSeconds.set(this.status.lagSeconds);
     this.status.updatedAt = new Date(now).toISOString();
     return structuredClone(this.status);
@@ -234,6 +237,7 @@ export class SyncTask {
       this.sink ??= await this.deps.openSink();
       this.setState('Initializing');
       conn = await openSourceConnection(this.config.source);
+      this.sourceClockOffsetMs = await clockOffset(conn);
       pool = openSourcePool(this.config.source, this.config.snapshot.parallelism);
       const state = await this.initialize(conn, before, resuming);
       for (const t of state.tables) this.committedSchemas.set(t.target, t.schema);
@@ -251,7 +255,7 @@ export class SyncTask {
         // --until-caught-up: the source's end *after* the full sync, so every table's merge is
         // exact at the end of the run (its consistentFrom is covered by the captured log).
         if (this.options.untilCaughtUp && !this.stopping) {
-          const readAt = Date.now();
+          const readAt = Date.now() + this.sourceClockOffsetMs;
           this.catchUpTarget = await pool!.withConnection((c) => currentBinlogEnd(c));
           this.catchUpTargetReadAt = readAt;
           // An idle capture may already be there: let it look now, not at its next timer.
@@ -384,6 +388,15 @@ export class SyncTask {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /**
+   * Capture confirmed the source idle (a heartbeat, or a quiet live connection) with everything
+   * committed: every change from before the last maxMillis is in the warehouse.
+   */
+  private markIdle(): void {
+    this.idle = true;
+    this.noteCompleteAsOf(Date.now() + this.sourceClockOffsetMs - this.config.batch.maxMillis);
   }
 
   private noteCompleteAsOf(epochMillis: number): void {
@@ -790,7 +803,7 @@ export class SyncTask {
             pendingChanges === 0 &&
             inFlight === null
           ) {
-            this.idle = true;
+            this.markIdle();
           }
           if (caughtUp()) break;
           continue;
@@ -810,7 +823,8 @@ export class SyncTask {
         this.byteRate.add(bytes);
         for (const event of result.value) {
           if (event.kind === 'heartbeat') {
-            this.idle = !assembler.inTransaction && pendingChanges === 0 && inFlight === null;
+            if (!assembler.inTransaction && pendingChanges === 0 && inFlight === null) this.markIdle();
+            else this.idle = false;
             continue;
           }
           if (event.kind !== 'other' || event.nextPosition > 0) {
@@ -857,6 +871,8 @@ export class SyncTask {
       await flush();
       if (caughtUp()) this.noteCompleteAsOf(this.catchUpTargetReadAt);
     } finally {
+      // Capture has ended: nothing confirms the source idle any longer (lag, completeAsOf).
+      this.idle = false;
       // After a failure, let a batch in flight finish before the stream and the sink close.
       await (inFlight as Promise<void> | null)?.catch(() => undefined);
       // Whatever was appended and not committed is discarded (the next run reads it again).
@@ -874,3 +890,12 @@ export class SyncTask {
 }
 
 export type { SchemaChange };
+
+/** The source's clock minus this machine's, in milliseconds (half a round trip of uncertainty). */
+async function clockOffset(conn: SourceConnection): Promise<number> {
+  const before = Date.now();
+  const [row] = await conn.query<{ t: string }>('SELECT UNIX_TIMESTAMP(NOW(6)) AS t');
+  const after = Date.now();
+  const source = Number(row?.t) * 1000;
+  return Number.isFinite(source) ? Math.round(source - (before + after) / 2) : 0;
+}

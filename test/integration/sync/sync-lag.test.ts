@@ -104,5 +104,10 @@ describe('lag through a source outage', () => {
       await proxy.close();
     }
     expect(task.status.state).toBe('Paused');
+    // Once capture has stopped, nothing confirms the source idle: completeAsOf stays where it was.
+    const complete = task.snapshot().completeAsOf;
+    expect(complete).toBeGreaterThan(0);
+    await sleep(1_500);
+    expect(task.snapshot().completeAsOf).toBe(complete);
   }, 120_000);
 });
