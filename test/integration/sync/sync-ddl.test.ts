@@ -56,6 +56,10 @@ describe('DDL during sync', () => {
       'ALTER TABLE t ADD COLUMN dt0 DATETIME NOT NULL DEFAULT NOW(), ADD COLUMN five INT DEFAULT (5)',
     );
     await conn.query('ALTER TABLE t ADD COLUMN ts TIMESTAMP(6) NULL DEFAULT CURRENT_TIMESTAMP(6)');
+    // Precision below the column's, rounding, hex and signed literals, as the source stores them.
+    await conn.query(
+      "ALTER TABLE t ADD COLUMN b DATETIME(6) DEFAULT CURRENT_TIMESTAMP(3), ADD COLUMN r DECIMAL(5,2) DEFAULT 1.555, ADD COLUMN h INT DEFAULT 0x1F, ADD COLUMN neg INT DEFAULT (-5), ADD COLUMN d DATE DEFAULT DATE '2020-01-02', ADD COLUMN half INT DEFAULT '2.5'",
+    );
     await conn.query("UPDATE t SET v = 'after' WHERE id = 1");
     const first = await runCli(['sync', '--config', configPath, '--until-caught-up']);
     expect(first.code, first.stderr).toBe(0);
