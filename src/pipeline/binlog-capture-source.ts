@@ -52,6 +52,9 @@ export async function openCaptureStream(
       return stream.reconnects;
     },
     heardWithin: (ms) => stream.heardWithin(ms),
+    get lastHeardAt() {
+      return stream.lastHeardAt;
+    },
     close: () => stream.close(),
     async *[Symbol.asyncIterator]() {
       // Hand over everything already received in one array: the consumer's per-wait cost (a

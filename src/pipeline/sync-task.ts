@@ -99,6 +99,8 @@ export interface BinlogEventStream extends AsyncIterable<CaptureEvent[]> {
   readonly reconnects: number;
   /** See ReplicationStream.heardWithin: connected, and the server sent something within `ms`. */
   heardWithin(ms: number): boolean;
+  /** Wall time (ms) the server last sent anything. */
+  readonly lastHeardAt: number;
 }
 
 export interface SyncOptions {
@@ -392,11 +394,13 @@ export class SyncTask {
 
   /**
    * Capture confirmed the source idle (a heartbeat, or a quiet live connection) with everything
-   * committed: every change from before the last maxMillis is in the warehouse.
+   * committed: every change from before the last maxMillis, and from before the server last sent
+   * anything (a connection could have died silently since), is in the warehouse.
    */
-  private markIdle(): void {
+  private markIdle(lastHeardAt: number): void {
     this.idle = true;
-    this.noteCompleteAsOf(Date.now() + this.sourceClockOffsetMs - this.config.batch.maxMillis);
+    const confirmed = Math.min(Date.now() - this.config.batch.maxMillis, lastHeardAt);
+    this.noteCompleteAsOf(confirmed + this.sourceClockOffsetMs);
   }
 
   private noteCompleteAsOf(epochMillis: number): void {
@@ -803,7 +807,7 @@ export class SyncTask {
             pendingChanges === 0 &&
             inFlight === null
           ) {
-            this.markIdle();
+            this.markIdle(stream.lastHeardAt);
           }
           if (caughtUp()) break;
           continue;
@@ -823,7 +827,8 @@ export class SyncTask {
         this.byteRate.add(bytes);
         for (const event of result.value) {
           if (event.kind === 'heartbeat') {
-            if (!assembler.inTransaction && pendingChanges === 0 && inFlight === null) this.markIdle();
+            if (!assembler.inTransaction && pendingChanges === 0 && inFlight === null)
+              this.markIdle(stream.lastHeardAt);
             else this.idle = false;
             continue;
           }

@@ -91,6 +91,8 @@ export interface ReplicationStream extends RawEventSource {
    * this tells a quiet source from a silent connection.
    */
   heardWithin(ms: number): boolean;
+  /** Wall time (ms) the server last sent anything on the current connection. */
+  readonly lastHeardAt: number;
 }
 
 /** Opens the connection, registers as a replica and starts the dump; resolves once it runs. */
@@ -528,6 +530,10 @@ class LiveStream implements ReplicationStream {
     this.registerDone = null;
     done?.reject(error);
     this.wake();
+  }
+
+  get lastHeardAt(): number {
+    return this.lastDataAt;
   }
 
   heardWithin(ms: number): boolean {
