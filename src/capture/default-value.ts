@@ -216,6 +216,17 @@ function implicitDefault(column: ColumnSchema): Value {
   }
 }
 
+/** '1.5e3' → '1500', '25e-3' → '0.025': plain decimal text, exactly (no float in between). */
+function expandExponent(s: string): string {
+  const m = /^(\d*)(?:\.(\d*))?e([+-]?\d+)$/i.exec(s);
+  if (!m) return s;
+  const digits = `${m[1]}${m[2] ?? ''}`;
+  const point = m[1].length + Number(m[3]);
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
 /** A literal's value as decimal text: hex and bit literals are numbers in numeric columns. */
 function numberText(literal: Literal): string {
   if (literal.kind === 'bits') return literal.value.toString();
@@ -236,7 +247,7 @@ export function formatDecimal(text: string, scale: number): string {
     negative = true;
     s = s.slice(1);
   } else if (s.startsWith('+')) s = s.slice(1);
-  if (/e/i.test(s)) s = Number(s).toFixed(Math.min(100, scale + 1));
+  s = expandExponent(s);
   const [wholeText, fracText = ''] = s.split('.');
   const digits = `${wholeText || '0'}${fracText.padEnd(scale + 1, '0').slice(0, scale + 1)}`;
   // The kept digits plus one; round on the last, then drop it.

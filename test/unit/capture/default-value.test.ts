@@ -92,3 +92,14 @@ describe('ADD COLUMN defaults as MariaDB stores them', () => {
     expect(value('current_timestamp(6)', column('datetime', { fsp: 0 }), clock)).toBe('2026-11-24 18:45:06');
   });
 });
+
+describe('decimal text', () => {
+  it('rounds exactly, exponents included', async () => {
+    const { formatDecimal } = await import('../../../src/capture/default-value.js');
+    expect(formatDecimal('1e30', 0)).toBe('1000000000000000000000000000000');
+    expect(formatDecimal('1.5e3', 2)).toBe('1500.00');
+    expect(formatDecimal('25e-3', 2)).toBe('0.03');
+    expect(formatDecimal('-25e-4', 2)).toBe('0.00');
+    expect(formatDecimal('.5e1', 0)).toBe('5');
+  });
+});
