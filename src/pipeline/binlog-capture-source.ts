@@ -51,7 +51,6 @@ export async function openCaptureStream(
     get reconnects() {
       return stream.reconnects;
     },
-    heardWithin: (ms) => stream.heardWithin(ms),
     get lastHeardAt() {
       return stream.lastHeardAt;
     },

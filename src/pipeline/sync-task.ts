@@ -11,6 +11,7 @@ import { type TableRef, tableId } from '../core/table-schema.js';
 import { canonicalText, type Row, type Value } from '../core/values.js';
 import type { BaseLoad, Sink, SinkState, TableState, TargetTable } from '../sink/sink.js';
 import { binlogFileAvailable, currentBinlogEnd, listBinlogFiles } from '../source/binlog-status.js';
+import { sourceClockOffset, wallClockIn } from '../source/clock.js';
 import {
   openSourceConnection,
   openSourcePool,
@@ -97,9 +98,7 @@ export interface SyncDependencies {
 export interface BinlogEventStream extends AsyncIterable<CaptureEvent[]> {
   close(): Promise<void>;
   readonly reconnects: number;
-  /** See ReplicationStream.heardWithin: connected, and the server sent something within `ms`. */
-  heardWithin(ms: number): boolean;
-  /** Wall time (ms) the server last sent anything. */
+  /** See ReplicationStream.lastHeardAt: when the server last sent anything; 0 while disconnected. */
   readonly lastHeardAt: number;
 }
 
@@ -239,7 +238,7 @@ export class SyncTask {
       this.sink ??= await this.deps.openSink();
       this.setState('Initializing');
       conn = await openSourceConnection(this.config.source);
-      this.sourceClockOffsetMs = await clockOffset(conn);
+      this.sourceClockOffsetMs = await sourceClockOffset(conn);
       pool = openSourcePool(this.config.source, this.config.snapshot.parallelism);
       const state = await this.initialize(conn, before, resuming);
       for (const t of state.tables) this.committedSchemas.set(t.target, t.schema);
@@ -401,6 +400,16 @@ export class SyncTask {
     this.idle = true;
     const confirmed = Math.min(Date.now() - this.config.batch.maxMillis, lastHeardAt);
     this.noteCompleteAsOf(confirmed + this.sourceClockOffsetMs);
+  }
+
+  /** A short-lived source connection of its own (capture's rare look-ups during DDL). */
+  private async withSourceConnection<T>(work: (conn: SourceConnection) => Promise<T>): Promise<T> {
+    const conn = await openSourceConnection(this.config.source);
+    try {
+      return await work(conn);
+    } finally {
+      await conn.close();
+    }
   }
 
   private noteCompleteAsOf(epochMillis: number): void {
@@ -616,29 +625,13 @@ export class SyncTask {
     }));
     const tracker = new SchemaTracker(tracked, {
       policy: this.config.ddl.unsupported,
-      lookupColumn: async (ref, column) => {
-        const c = await openSourceConnection(this.config.source);
-        try {
+      lookupColumn: (ref, column) =>
+        this.withSourceConnection(async (c) => {
           const schema = await readTableSchema(c, ref.database, ref.table);
           return schema.columns.find((x) => x.name.toLowerCase() === column.toLowerCase()) ?? null;
-        } finally {
-          await c.close();
-        }
-      },
-      wallClockIn: async (timeZone, seconds, microseconds) => {
-        const c = await openSourceConnection(this.config.source);
-        try {
-          await c.query('SET time_zone = ?', [timeZone]);
-          const [row] = await c.query<{ t: string }>(
-            "SELECT DATE_FORMAT(FROM_UNIXTIME(CAST(? AS DECIMAL(20,6))), '%Y-%m-%d %H:%i:%s.%f') AS t",
-            [`${seconds}.${String(microseconds).padStart(6, '0')}`],
-          );
-          if (!row?.t) throw new Error(`no wall clock for ${seconds} in ${timeZone}`);
-          return String(row.t);
-        } finally {
-          await c.close();
-        }
-      },
+        }),
+      wallClockIn: (timeZone, seconds, microseconds) =>
+        this.withSourceConnection((c) => wallClockIn(c, timeZone, seconds, microseconds)),
       onIgnored: (change) =>
         this.log.warn({ table: tableId(change.table), kind: change.kind }, `ignored DDL: ${change.sql}`),
     });
@@ -799,7 +792,7 @@ export class SyncTask {
           // at the next heartbeat (retry.heartbeatSeconds later). A connection that is down, or
           // silent for longer than a heartbeat period, confirms nothing: lag then counts from the
           // last change applied, also if a heartbeat had set it to 0 before.
-          if (!stream.heardWithin(heartbeatMs)) {
+          if (Date.now() - stream.lastHeardAt > heartbeatMs) {
             this.idle = false;
           } else if (
             Date.now() - lastEventAt >= maxMillis &&
@@ -895,12 +888,3 @@ export class SyncTask {
 }
 
 export type { SchemaChange };
-
-/** The source's clock minus this machine's, in milliseconds (half a round trip of uncertainty). */
-async function clockOffset(conn: SourceConnection): Promise<number> {
-  const before = Date.now();
-  const [row] = await conn.query<{ t: string }>('SELECT UNIX_TIMESTAMP(NOW(6)) AS t');
-  const after = Date.now();
-  const source = Number(row?.t) * 1000;
-  return Number.isFinite(source) ? Math.round(source - (before + after) / 2) : 0;
-}

@@ -86,12 +86,10 @@ export interface ReplicationStream extends RawEventSource {
   readonly stats: { events: number; bytes: number };
   takeBuffered(): RawEvent | undefined;
   /**
-   * Connected (not reconnecting, not ended) and the server sent something, an event or a
-   * heartbeat, within the last `ms`. An idle source sends a heartbeat every heartbeatSeconds, so
-   * this tells a quiet source from a silent connection.
+   * Wall time (ms) the server last sent anything (an event or a heartbeat) on the current
+   * connection; 0 while there is none (reconnecting, ended, failed). An idle source sends a
+   * heartbeat every heartbeatSeconds, so this tells a quiet source from a silent connection.
    */
-  heardWithin(ms: number): boolean;
-  /** Wall time (ms) the server last sent anything on the current connection. */
   readonly lastHeardAt: number;
 }
 
@@ -533,12 +531,8 @@ class LiveStream implements ReplicationStream {
   }
 
   get lastHeardAt(): number {
-    return this.lastDataAt;
-  }
-
-  heardWithin(ms: number): boolean {
     const connected = this.socket !== null && !this.reconnecting && !this.closed && !this.ended;
-    return connected && this.failure === null && Date.now() - this.lastDataAt <= ms;
+    return connected && this.failure === null ? this.lastDataAt : 0;
   }
 
   private checkAlive(limitMs: number): void {

@@ -15,15 +15,15 @@ export function apiHandlers(config: Config, task: SyncTask): ApiHandlers {
     status: () => task.snapshot(),
     metrics: () => task.metrics.registry.metrics(),
     merge: async (request) => {
+      const printSql = (request as { printSql?: MergeDialect }).printSql;
       // A merge as of a second the sync has not applied yet would be silently older than asked.
-      if (!(request as { printSql?: unknown }).printSql)
-        await task.waitForChangesBefore(request.at, MERGE_WAIT_MS);
+      if (!printSql) await task.waitForChangesBefore(request.at, MERGE_WAIT_MS);
       return await task.withSink((sink) =>
         mergeService(sink as Sink & Partial<MergeCapable>, {
           table: request.table,
           at: request.at,
           into: request.into,
-          printSql: (request as { printSql?: MergeDialect }).printSql,
+          printSql,
         }),
       );
     },

@@ -82,33 +82,13 @@ describe('the batch time bound under a binlog that never pauses', () => {
  */
 describe('a due batch while the batch before it commits', () => {
   it('takes changes up to twice batch.maxRows, and every change lands once, in order', async () => {
-    const server = sharedServer();
-    const db = await server.freshDatabase('batch_stretch');
-    await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v INT)`);
-    const start = await server.masterStatus();
-    const conn = await server.connect(db);
-    // 150 transactions of 10 inserts each.
-    for (let tx = 0; tx < 150; tx++) {
-      const values = Array.from({ length: 10 }, (_, i) => `(${tx * 10 + i + 1}, ${tx})`).join(', ');
-      await conn.query(`INSERT INTO t VALUES ${values}`);
-    }
-    await conn.end();
-    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
-      initial: { schema: true, full: false },
-      start,
-      batch: { maxRows: 100, maxMillis: 60_000 },
-    });
-    const config = loadConfig(configPath);
-    const deps = realDependencies(config);
-    // Every commit stays in flight 150 ms longer than DuckDB needs; the changes of each batch are counted.
-    const batches: number[] = [];
-    const openSink = deps.openSink;
-    deps.openSink = async () => {
-      const sink = await openSink();
-      const open = sink.openChangeLog.bind(sink);
-      sink.openChangeLog = async () => slowCommits(await open(), batches, 150);
-      return sink;
-    };
+    // 150 transactions of 10 inserts each; every commit stays in flight 150 ms longer than DuckDB needs.
+    const { config, configPath, deps, batches } = await stretchCase(
+      'batch_stretch',
+      150,
+      { batch: { maxRows: 100, maxMillis: 60_000 } },
+      (log, batches) => countingCommits(log, batches, () => sleep(150)),
+    );
     const task = new SyncTask(config, deps, {
       untilCaughtUp: true,
       resnapshot: false,
@@ -131,39 +111,22 @@ describe('a due batch while the batch before it commits', () => {
 
 describe('a stretched batch when the binlog goes quiet', () => {
   it('commits as soon as the commit before it is done, not at batch.maxMillis', async () => {
-    const server = sharedServer();
-    const db = await server.freshDatabase('batch_wake');
-    await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v INT)`);
-    const start = await server.masterStatus();
-    const conn = await server.connect(db);
-    // 250 changes: the first batch takes 100; 150 wait behind its commit (due, below 2 × 100).
-    for (let tx = 0; tx < 25; tx++) {
-      const values = Array.from({ length: 10 }, (_, i) => `(${tx * 10 + i + 1}, ${tx})`).join(', ');
-      await conn.query(`INSERT INTO t VALUES ${values}`);
-    }
-    await conn.end();
-    const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
-      initial: { schema: true, full: false },
-      start,
-      // Neither the time bound nor a heartbeat may be what commits the second batch.
-      batch: { maxRows: 100, maxMillis: 120_000 },
-      retry: { maxMinutes: 1, heartbeatSeconds: 120 },
-    });
-    const config = loadConfig(configPath);
-    const deps = realDependencies(config);
-    const batches: number[] = [];
     let release = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const openSink = deps.openSink;
-    deps.openSink = async () => {
-      const sink = await openSink();
-      const open = sink.openChangeLog.bind(sink);
-      // The first commit with changes stays in flight until the gate opens.
-      sink.openChangeLog = async () => heldCommits(await open(), batches, gate);
-      return sink;
-    };
+    // 250 changes: the first batch takes 100; 150 wait behind its commit (due, below 2 × 100).
+    // The first commit with changes stays in flight until the gate opens.
+    const { config, configPath, deps, batches } = await stretchCase(
+      'batch_wake',
+      25,
+      {
+        // Neither the time bound nor a heartbeat may be what commits the second batch.
+        batch: { maxRows: 100, maxMillis: 120_000 },
+        retry: { maxMinutes: 1, heartbeatSeconds: 120 },
+      },
+      (log, batches) => countingCommits(log, batches, (changes) => (changes > 0 ? gate : Promise.resolve())),
+    );
     const task = new SyncTask(config, deps, {
       untilCaughtUp: false,
       resnapshot: false,
@@ -193,8 +156,51 @@ describe('a stretched batch when the binlog goes quiet', () => {
   }, 60_000);
 });
 
-/** Commits resolve only once `gate` opens, from the first one with changes on. */
-function heldCommits(log: ChangeLog, batches: number[], gate: Promise<void>): ChangeLog {
+/**
+ * A table `t` with `transactions` committed transactions of 10 inserts each, and a task config
+ * that captures them from the binlog (no full sync); its change log is wrapped by `wrap`, which
+ * records each commit's change count in `batches`.
+ */
+async function stretchCase(
+  prefix: string,
+  transactions: number,
+  extra: Record<string, unknown>,
+  wrap: (log: ChangeLog, batches: number[]) => ChangeLog,
+) {
+  const server = sharedServer();
+  const db = await server.freshDatabase(prefix);
+  await server.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v INT)`);
+  const start = await server.masterStatus();
+  const conn = await server.connect(db);
+  for (let tx = 0; tx < transactions; tx++) {
+    const values = Array.from({ length: 10 }, (_, i) => `(${tx * 10 + i + 1}, ${tx})`).join(', ');
+    await conn.query(`INSERT INTO t VALUES ${values}`);
+  }
+  await conn.end();
+  const { configPath } = writeTaskConfig(server, [{ database: db, tables: ['t'] }], {
+    initial: { schema: true, full: false },
+    start,
+    ...extra,
+  });
+  const config = loadConfig(configPath);
+  const deps = realDependencies(config);
+  const batches: number[] = [];
+  const openSink = deps.openSink;
+  deps.openSink = async () => {
+    const sink = await openSink();
+    const open = sink.openChangeLog.bind(sink);
+    sink.openChangeLog = async () => wrap(await open(), batches);
+    return sink;
+  };
+  return { config, configPath, deps, batches };
+}
+
+/** Records each commit's change count in `batches`, and resolves it only after `after(changes)`. */
+function countingCommits(
+  log: ChangeLog,
+  batches: number[],
+  after: (changes: number) => Promise<unknown>,
+): ChangeLog {
   let appended = 0;
   return {
     append(transaction, firstRecordId) {
@@ -206,24 +212,7 @@ function heldCommits(log: ChangeLog, batches: number[], gate: Promise<void>): Ch
       batches.push(changes);
       appended = 0;
       await log.commit(checkpoint);
-      if (changes > 0) await gate;
-    },
-    close: () => log.close(),
-  };
-}
-
-function slowCommits(log: ChangeLog, batches: number[], extraMillis: number): ChangeLog {
-  let appended = 0;
-  return {
-    append(transaction, firstRecordId) {
-      log.append(transaction, firstRecordId);
-      appended += transaction.changes.length;
-    },
-    async commit(checkpoint) {
-      batches.push(appended);
-      appended = 0;
-      await log.commit(checkpoint);
-      await sleep(extraMillis);
+      await after(changes);
     },
     close: () => log.close(),
   };
