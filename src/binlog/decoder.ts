@@ -6,9 +6,11 @@ import { EventType, eventTypeName } from './event-type.js';
 import type { DecodeContext } from './events/context.js';
 import { FormatDescriptionEvent, fdeChecksumByte } from './events/format-description.js';
 import { BODY_DECODER_BY_CODE } from './events/registry.js';
+import { decodeRows, writeRowsJson } from './events/rows.js';
 import { decodeUnknown } from './events/simple.js';
 import type { BinlogEvent } from './events/types.js';
 import { type BinlogFormat, type ChecksumAlgorithm, initialFormat } from './format.js';
+import type { JsonBytes } from './json-bytes.js';
 import { PacketReader } from './packet-reader.js';
 import { EVENT_HEADER_LENGTH, type RawEvent } from './raw-event.js';
 import { type SchemaHint, TableCache } from './table-cache.js';
@@ -70,6 +72,20 @@ export class BinlogDecoder {
   }
 
   decode(raw: RawEvent): BinlogEvent {
+    return this.decodeInto(raw, null) as BinlogEvent;
+  }
+
+  /**
+   * As `decode`, for `binlake binlog dump`: a rows event is not returned but written to `out`
+   * as the JSON of its `writeJson` — straight from the bytes, without making its rows, which is
+   * most of the dump's work — and the result is null. Every other event is decoded and returned.
+   * A rows event that fails leaves nothing in `out` and throws what `decode` would.
+   */
+  decodeOrWriteRows(raw: RawEvent, out: JsonBytes): BinlogEvent | null {
+    return this.decodeInto(raw, out);
+  }
+
+  private decodeInto(raw: RawEvent, out: JsonBytes | null): BinlogEvent | null {
     const bytes = raw.bytes;
     if (bytes.length < EVENT_HEADER_LENGTH) {
       throw this.fail(
@@ -97,8 +113,18 @@ export class BinlogDecoder {
             details: { offset: EVENT_HEADER_LENGTH, need: 4, have: bytes.length - EVENT_HEADER_LENGTH },
           });
         }
-        this.checkCrc(raw, bytes);
+        if (raw.checksumVerified !== true) this.checkCrc(raw, bytes);
         end -= 4;
+      }
+      if (out !== null && BODY_DECODER_BY_CODE[header.typeCode] === decodeRows) {
+        const mark = out.length;
+        try {
+          writeRowsJson(new PacketReader(bytes, EVENT_HEADER_LENGTH, end), this.context(header, raw), out);
+        } catch (error) {
+          out.length = mark;
+          throw error;
+        }
+        return null;
       }
       const event = this.decodeBody(bytes, header, raw.file, raw.position, end);
       // The type code first: `instanceof` over every event's class took measurable time.
@@ -144,16 +170,19 @@ export class BinlogDecoder {
     end: number,
   ): BinlogEvent {
     const r = new PacketReader(bytes, EVENT_HEADER_LENGTH, end);
-    const ctx: DecodeContext = {
+    const decodeBodyOf = BODY_DECODER_BY_CODE[header.typeCode] ?? decodeUnknown;
+    return decodeBodyOf(r, this.context(header, { file, position }));
+  }
+
+  private context(header: EventHeader, at: { file: string; position: number }): DecodeContext {
+    return {
       header,
-      file,
-      position,
+      file: at.file,
+      position: at.position,
       format: this.format,
       tables: this.tables,
       decodeNested: this.nested,
     };
-    const decodeBodyOf = BODY_DECODER_BY_CODE[header.typeCode] ?? decodeUnknown;
-    return decodeBodyOf(r, ctx);
   }
 
   private decodeNestedEvent(inner: Buffer, at: number, file: string): BinlogEvent {

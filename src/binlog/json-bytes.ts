@@ -1,3 +1,5 @@
+import type { Value } from '../core/values.js';
+
 /**
  * JSON text written straight into a byte buffer, for `binlake binlog dump`: it prints about
  * 250 bytes of JSON per row image, and building that as JavaScript strings first (template
@@ -78,6 +80,39 @@ export class JsonBytes {
     }
     buf[at++] = QUOTE;
     this.length = at;
+  }
+
+  /**
+   * `len` bytes at `buf[p]` as a JSON string literal when every one is printable ASCII other
+   * than quote and backslash — then the bytes are the literal's text in UTF-8, latin1 and ASCII
+   * alike, and decoding them to a string first would be wasted. Returns false, having written
+   * nothing, for any other byte.
+   */
+  plainAsciiString(buf: Uint8Array, p: number, len: number): boolean {
+    this.room(len + 2);
+    const out = this.buf;
+    const start = this.length;
+    let at = start;
+    out[at++] = QUOTE;
+    // Checked and copied in one loop: a native copy needs a view per value, which costs more.
+    const end = p + len;
+    for (let i = p; i < end; i++) {
+      const c = buf[i];
+      if (PLAIN[c] === 0) return false;
+      out[at++] = c;
+    }
+    out[at++] = QUOTE;
+    this.length = at;
+    return true;
+  }
+
+  /** A row value as the dump prints it: bigint → decimal string, bytes → `"0x…"`, NaN/±Infinity → text. */
+  value(v: Value): void {
+    if (v === null) this.text('null');
+    else if (typeof v === 'number') this.number(v);
+    else if (typeof v === 'string') this.string(v);
+    else if (typeof v === 'bigint') this.text(`"${v}"`);
+    else this.hex(v);
   }
 
   private unusualString(s: string): void {
@@ -194,6 +229,9 @@ const BACKSLASH = 0x5c;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 /** Strings and pieces up to this long are copied by a loop; longer ones natively. */
 const LOOP_MAX_CHARS = 24;
+/** 1 for the bytes that are their own JSON string text: printable ASCII but quote and backslash. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c <= 0x7e; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 /** Printable ASCII without quote and backslash: JSON text as it stands, one byte per character. */
 const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** What JSON.stringify escapes: quote, backslash, control characters and lone surrogates. */

@@ -11,6 +11,11 @@ export interface RawEvent {
   position: number;
   /** The whole event: header + body + checksum trailer if any. Never reused by the producer. */
   bytes: Buffer;
+  /**
+   * Set by a transport that has already checked the CRC32 trailer (see `ChecksumRun`); the
+   * decoder then skips its own check. Absent or false: the decoder checks it.
+   */
+  checksumVerified?: boolean;
 }
 
 /** A stream of raw events. Closing it stops reading and releases the connection or file. */

@@ -118,7 +118,9 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
         if (stop.signal.aborted || out.broken) break;
         if (skipBefore > 4 && raw.file === firstFile && raw.position < skipBefore && raw.bytes[4] !== 15)
           continue;
-        const event = decoder.decode(raw);
+        // A rows event is printed as it is decoded; the rest come back to be printed here.
+        const event = out.rowsOrEvent(decoder, raw);
+        if (event === null) continue;
         // By the type code: the `type` getter differs per event class, a slow lookup per event.
         const code = raw.bytes[4];
         if (code === EventType.HEARTBEAT || code === EventType.HEARTBEAT_V2) continue;
@@ -224,6 +226,13 @@ class LineWriter {
     if (this.broken) return;
     this.out.text(event.toJson());
     this.line();
+  }
+
+  /** Decodes `raw`: a rows event is written as its line and null returned, any other event returned. */
+  rowsOrEvent(decoder: BinlogDecoder, raw: RawEvent): BinlogEvent | null {
+    const event = decoder.decodeOrWriteRows(raw, this.out);
+    if (event === null) this.line();
+    return event;
   }
 
   rows(event: RowsEventBase): void {

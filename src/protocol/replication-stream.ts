@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
+import { ChecksumRun } from '../binlog/checksum-run.js';
 import { u32le } from '../binlog/event-header.js';
 import type { RawEvent, RawEventSource } from '../binlog/raw-event.js';
 import { EVENT_HEADER_LENGTH } from '../binlog/raw-event.js';
@@ -136,6 +137,12 @@ class LiveStream implements ReplicationStream {
   private reconnecting = false;
 
   private readonly queue: (Queued | undefined)[] = [];
+  /**
+   * Events of the socket chunk being framed. They reach the queue together at the end of the
+   * chunk, after `checksums` has checked their CRC32 trailers in one pass.
+   */
+  private readonly received: Queued[] = [];
+  private readonly checksums = new ChecksumRun();
   private head = 0;
   private waiter: { resolve: (r: IteratorResult<RawEvent>) => void; reject: (e: unknown) => void } | null =
     null;
@@ -262,7 +269,9 @@ class LiveStream implements ReplicationStream {
       this.lastDataAt = Date.now();
       try {
         framer.push(chunk);
+        this.deliver();
       } catch (error) {
+        this.deliver();
         this.fail(error instanceof BinlakeError ? error : malformed(String(error)));
       }
     });
@@ -279,9 +288,11 @@ class LiveStream implements ReplicationStream {
     const first = end > start ? buf[start] : undefined;
     if (first === 0x00 && this.phase !== 'register') {
       // The hot path: one view per event, of the event itself.
-      this.onEvent(buf.subarray(start + 1, end));
+      this.onEvent(buf, start + 1, end);
       return;
     }
+    // Whatever this packet means (the end, an error), the events before it come first.
+    this.deliver();
     const payload = buf.subarray(start, end);
     if (this.phase === 'register') {
       const done = this.registerDone;
@@ -329,7 +340,9 @@ class LiveStream implements ReplicationStream {
     );
   }
 
-  private onEvent(bytes: Buffer): void {
+  /** The event at `buf[start, end)`, with the 5 bytes before it (its packet header) already read. */
+  private onEvent(buf: Buffer, start: number, end: number): void {
+    const bytes = buf.subarray(start, end);
     if (bytes.length < EVENT_HEADER_LENGTH) {
       this.fail(malformed(`binlog event of ${bytes.length} bytes is shorter than its header`, bytes));
       return;
@@ -376,7 +389,19 @@ class LiveStream implements ReplicationStream {
       this.nextPosition = logPos;
       this.settle(type);
     }
-    this.enqueue({ event: { file, position, bytes }, nextFile: this.file, nextPosition: this.nextPosition });
+    const event: RawEvent = { file, position, bytes, checksumVerified: false };
+    // A FORMAT_DESCRIPTION's CRC is taken with its in-use flag cleared: the decoder checks it.
+    if (this.eventChecksum && type !== FORMAT_DESCRIPTION_EVENT) this.checksums.add(event, buf, start, end);
+    this.received.push({ event, nextFile: this.file, nextPosition: this.nextPosition });
+  }
+
+  /** Hands the events received so far to the queue, their checksums checked. */
+  private deliver(): void {
+    const received = this.received;
+    if (received.length === 0) return;
+    this.checksums.check();
+    for (let i = 0; i < received.length; i++) this.enqueue(received[i]);
+    received.length = 0;
   }
 
   /**
@@ -521,6 +546,7 @@ class LiveStream implements ReplicationStream {
 
   private fail(error: BinlakeError): void {
     if (this.closed || this.failure) return;
+    this.deliver();
     this.failure = error;
     this.stopWatchdog();
     this.detachSocket();

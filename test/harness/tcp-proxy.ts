@@ -4,7 +4,8 @@ import net from 'node:net';
  * A TCP proxy on 127.0.0.1 between binlake and a MySQL/MariaDB server, for fault tests:
  * `sever()` destroys every open connection (both sides, like a cut cable or a firewall reset),
  * `stall(ms)` stops forwarding bytes in both directions for a while (connections stay open),
- * `refuse(true)` makes new connections fail at once (the server looks unreachable).
+ * `refuse(true)` makes new connections fail at once (the server looks unreachable),
+ * `damageFirst(marker)` flips a bit of one byte on its way to the client.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
@@ -14,6 +15,8 @@ export class TcpProxy {
   bytesDown = 0;
   connections = 0;
   private severAt: { bytes: number; done: (severed: number) => void } | null = null;
+  /** Bytes whose first occurrence server → client gets one bit flipped in transit. */
+  private damage: Buffer | null = null;
 
   private constructor(
     private readonly server: net.Server,
@@ -43,9 +46,16 @@ export class TcpProxy {
     this.sockets.add(client);
     this.sockets.add(upstream);
     const pipe = (from: net.Socket, to: net.Socket, down: boolean) => {
-      from.on('data', (chunk: Buffer) => {
+      from.on('data', (data: Buffer) => {
+        let chunk = data;
         if (down) {
           this.bytesDown += chunk.length;
+          const at = this.damage ? chunk.indexOf(this.damage) : -1;
+          if (this.damage && at >= 0) {
+            chunk = Buffer.from(chunk);
+            chunk[at + (this.damage.length >> 1)] ^= 1;
+            this.damage = null;
+          }
           const trigger = this.severAt;
           if (trigger && this.bytesDown >= trigger.bytes) {
             this.severAt = null;
@@ -103,6 +113,11 @@ export class TcpProxy {
     return new Promise((resolve) => {
       this.severAt = { bytes: this.bytesDown + bytes, done: resolve };
     });
+  }
+
+  /** Damages one byte in transit: the middle one of the first `marker` the server sends. */
+  damageFirst(marker: string): void {
+    this.damage = Buffer.from(marker);
   }
 
   /** Holds every byte in both directions for `ms` (the connections stay open). */

@@ -1,8 +1,8 @@
 import { BinlakeError } from '../../core/errors.js';
 import type { PacketReader } from '../packet-reader.js';
-import { type CellDecoder, type ColumnPlan, view } from './plan.js';
+import { type CellDecoder, type CellJsonWriter, type ColumnPlan, view } from './plan.js';
 import { invalid } from './string.js';
-import { textValue } from './text.js';
+import { textValue, writeTextJson } from './text.js';
 
 /**
  * BLOB/TEXT family and GEOMETRY: a 1..4-byte little-endian length (the metadata says how many
@@ -31,6 +31,17 @@ const readBlob: CellDecoder = (r, c) => {
   const len = blobLength(r, c);
   return textValue(r.buf, r.take(len), len, c);
 };
+
+/** The JSON writer of readBlob (see `TEXT_JSON` in the registry). */
+export const BLOB_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map<CellDecoder, CellJsonWriter>([
+  [
+    readBlob,
+    (r, c, out) => {
+      const len = blobLength(r, c);
+      writeTextJson(r.buf, r.take(len), len, c, out);
+    },
+  ],
+]);
 
 const readGeometry: CellDecoder = (r, c) => {
   const len = blobLength(r, c);

@@ -1,4 +1,5 @@
 import type { Value } from '../../core/values.js';
+import type { JsonBytes } from '../json-bytes.js';
 import type { PacketReader } from '../packet-reader.js';
 import type { TextCodec } from './charset.js';
 
@@ -32,9 +33,12 @@ export interface ColumnPlan {
   /** ENUM/SET members in order; null when neither the table map nor a hint says. */
   members: string[] | null;
   read: CellDecoder;
+  /** Writes the cell as dump JSON: exactly `out.value(read(r, c))`, often without the value. */
+  json: CellJsonWriter;
 }
 
 export type CellDecoder = (r: PacketReader, c: ColumnPlan) => Value;
+export type CellJsonWriter = (r: PacketReader, c: ColumnPlan, out: JsonBytes) => void;
 
 /** A view on `len` bytes at `p` of the reader's buffer, as a plain Uint8Array (no copy). */
 export function view(buf: Buffer, p: number, len: number): Uint8Array {

@@ -1,13 +1,13 @@
 import { BinlakeError } from '../../core/errors.js';
 import { bitDecoder } from './bit.js';
-import { blobDecoder, geometryDecoder } from './blob.js';
+import { BLOB_JSON, blobDecoder, geometryDecoder } from './blob.js';
 import { type ColumnTypeCode, columnTypeName, isKnownColumnType } from './column-type.js';
 import { decimalDecoder } from './decimal.js';
 import { integerDecoder } from './integer.js';
 import { jsonDecoder } from './json.js';
-import type { CellDecoder, ColumnPlan } from './plan.js';
+import type { CellDecoder, CellJsonWriter, ColumnPlan } from './plan.js';
 import { realDecoder } from './real.js';
-import { stringDecoder } from './string.js';
+import { STRING_JSON, stringDecoder } from './string.js';
 import { temporalDecoder } from './temporal.js';
 
 /** Picks the cell decoder for a compiled column; returns one that throws when the type cannot be decoded. */
@@ -67,4 +67,20 @@ export const CELL_COMPILERS: Record<ColumnTypeCode, CellCompiler> = {
 
 export function compileCell(c: ColumnPlan): CellDecoder {
   return isKnownColumnType(c.type) ? CELL_COMPILERS[c.type](c) : unsupported(c);
+}
+
+/**
+ * Cell decoders of text columns whose JSON can be written from the bytes (`writeTextJson`), by
+ * the decoder a column was compiled to: the decoder chosen last decides, so no column can get a
+ * writer that reads differently from its `read`.
+ */
+const TEXT_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map([...STRING_JSON, ...BLOB_JSON]);
+
+/** Every other cell: decoded, then written. */
+const writeDecoded: CellJsonWriter = (r, c, out) => out.value(c.read(r, c));
+
+/** The JSON writer of a compiled column (call after `read` is final). */
+export function compileCellJson(c: ColumnPlan): CellJsonWriter {
+  const asciiAsItself = c.codec?.kind === 'utf8' || c.codec?.kind === 'latin1';
+  return (asciiAsItself ? TEXT_JSON.get(c.read) : undefined) ?? writeDecoded;
 }

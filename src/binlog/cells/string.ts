@@ -1,8 +1,8 @@
 import { BinlakeError } from '../../core/errors.js';
 import type { PacketReader } from '../packet-reader.js';
 import { ColumnType } from './column-type.js';
-import type { CellDecoder, ColumnPlan } from './plan.js';
-import { textValue } from './text.js';
+import type { CellDecoder, CellJsonWriter, ColumnPlan } from './plan.js';
+import { textValue, writeTextJson } from './text.js';
 
 /**
  * VARCHAR / VAR_STRING / STRING: a 1-byte length when the column's max byte length is below
@@ -20,6 +20,26 @@ const readLong: CellDecoder = (r, c) => {
   const len = b.readUInt16LE(r.take(2));
   return textValue(b, r.take(len), len, c);
 };
+
+/** The JSON writers of readShort and readLong (see `TEXT_JSON` in the registry). */
+export const STRING_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map<CellDecoder, CellJsonWriter>([
+  [
+    readShort,
+    (r, c, out) => {
+      const b = r.buf;
+      const len = b[r.take(1)];
+      writeTextJson(b, r.take(len), len, c, out);
+    },
+  ],
+  [
+    readLong,
+    (r, c, out) => {
+      const b = r.buf;
+      const len = b.readUInt16LE(r.take(2));
+      writeTextJson(b, r.take(len), len, c, out);
+    },
+  ],
+]);
 
 function enumIndex(r: PacketReader, c: ColumnPlan): number {
   return c.length === 1 ? r.buf[r.take(1)] : r.buf.readUInt16LE(r.take(2));

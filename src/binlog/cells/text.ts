@@ -1,4 +1,5 @@
 import type { Value } from '../../core/values.js';
+import type { JsonBytes } from '../json-bytes.js';
 import { decodeLatin1, decodeUtf32 } from './charset.js';
 import { type ColumnPlan, view } from './plan.js';
 
@@ -21,4 +22,12 @@ export function textValue(buf: Buffer, p: number, len: number, c: ColumnPlan): V
   if (codec.kind === 'latin1') return decodeLatin1(buf, p, p + len);
   if (codec.kind === 'decoder') return codec.decoder.decode(buf.subarray(p, p + len));
   return decodeUtf32(buf, p, p + len);
+}
+
+/**
+ * `out.value(textValue(buf, p, len, c))` for a column whose codec reads printable ASCII as
+ * itself (utf8 and latin1): such values (most) are copied as they stand, without a string.
+ */
+export function writeTextJson(buf: Buffer, p: number, len: number, c: ColumnPlan, out: JsonBytes): void {
+  if (!out.plainAsciiString(buf, p, len)) out.value(textValue(buf, p, len, c));
 }

@@ -9,7 +9,7 @@ import { JsonBytes } from '../json-bytes.js';
 import { PacketReader } from '../packet-reader.js';
 import type { CompiledTable } from '../table-cache.js';
 import { BaseEvent } from './base.js';
-import type { BodyDecoder } from './context.js';
+import type { BodyDecoder, DecodeContext } from './context.js';
 
 /** Rows event flags (`Rows_log_event::enum_flag`). */
 export const RowsFlag = {
@@ -97,19 +97,7 @@ export abstract class RowsEventBase extends BaseEvent {
 
   /** `toJson()` appended to `out` as UTF-8 bytes. */
   writeJson(out: JsonBytes): void {
-    const h = this.header;
-    out.bytes(headPiece(this.type, h.typeCode, this.file));
-    out.number(this.position);
-    out.bytes(NEXT_POSITION);
-    out.number(h.nextPosition);
-    out.bytes(stampPiece(h.timestamp, h.serverId));
-    if (this.presentColumns === null && this.extraData.length === 0 && !this.partial) {
-      // Events of one table share every field from "database" to "rows" (cached per table).
-      out.bytes(tablePiece(this));
-    } else {
-      out.bytes(tableStart(this.table));
-      out.text(tableFields(this));
-    }
+    this.writeJsonHead(out);
     if (this.type === 'update_rows') {
       const rows = (this as unknown as UpdateRowsEvent).rows;
       for (let i = 0; i < rows.length; i++) {
@@ -127,6 +115,23 @@ export abstract class RowsEventBase extends BaseEvent {
       }
     }
     out.text(']}');
+  }
+
+  /** The JSON of every field but the rows: from `{"type":` to `"rows":[`. */
+  writeJsonHead(out: JsonBytes): void {
+    const h = this.header;
+    out.bytes(headPiece(this.type, h.typeCode, this.file));
+    out.number(this.position);
+    out.bytes(NEXT_POSITION);
+    out.number(h.nextPosition);
+    out.bytes(stampPiece(h.timestamp, h.serverId));
+    if (this.presentColumns === null && this.extraData.length === 0 && !this.partial) {
+      // Events of one table share every field from "database" to "rows" (cached per table).
+      out.bytes(tablePiece(this));
+    } else {
+      out.bytes(tableStart(this.table));
+      out.text(tableFields(this));
+    }
   }
 
   /** Not used: `dump()` and `toJson()` are overridden, the JSON text being the one source. */
@@ -177,20 +182,17 @@ export type RowsEvent = WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
 
 const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 /** A row as JSON: bigint → decimal string, bytes → `0x…` hex, NaN/±Infinity → text. */
 function writeRow(out: JsonBytes, row: Row): void {
-  out.byte(0x5b);
+  out.byte(OPEN_BRACKET);
   for (let i = 0; i < row.length; i++) {
     if (i > 0) out.byte(COMMA);
-    const v = row[i];
-    if (v === null) out.text('null');
-    else if (typeof v === 'string') out.string(v);
-    else if (typeof v === 'number') out.number(v);
-    else if (typeof v === 'bigint') out.text(`"${v}"`);
-    else out.hex(v);
+    out.value(row[i]);
   }
-  out.byte(0x5d);
+  out.byte(CLOSE_BRACKET);
 }
 
 /*
@@ -400,13 +402,22 @@ function readImage(r: PacketReader, t: CompiledTable, present: number[] | null):
   return row;
 }
 
+/** A rows event's fields, its table and where its rows start: everything but the rows. */
+interface RowsBody {
+  event: RowsEvent;
+  table: CompiledTable;
+  rows: PacketReader;
+  presentBefore: number[] | null;
+  presentAfter: number[] | null;
+}
+
 /**
  * WRITE/UPDATE/DELETE_ROWS v1 (23-25), v2 (30-32) and MariaDB's compressed forms (166-171):
  * table_id(6) flags(2) [v2: extra_len(2, counting itself) extra] width(packed)
  * columns_present(bitmap) [update: columns_present_after(bitmap)] then rows to the end; the
  * compressed forms compress everything after the bitmaps.
  */
-export const decodeRows: BodyDecoder = (r, ctx) => {
+function readRowsBody(r: PacketReader, ctx: DecodeContext): RowsBody {
   const type = ctx.header.typeCode;
   const { kind, version, compressed } = kindOf(type);
   const postHeader = postHeaderLength(ctx.format, type);
@@ -442,7 +453,7 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
       { details: { tableId, width, columns: table.plans.length } },
     );
   }
-  const rowsReader = compressed ? new PacketReader(inflateMariadb(r.rest())) : r;
+  const rows = compressed ? new PacketReader(inflateMariadb(r.rest())) : r;
   const presentBefore = presentList(bitmaps, before, width);
   // The three classes share one constructor; only the rows' shape differs.
   const EventClass =
@@ -461,29 +472,87 @@ export const decodeRows: BodyDecoder = (r, ctx) => {
     extraData,
     presentBefore,
   );
+  let presentAfter: number[] | null = null;
   if (event instanceof UpdateRowsEvent) {
-    const presentAfter = presentList(bitmaps, after, width);
+    presentAfter = presentList(bitmaps, after, width);
     event.presentColumnsAfter = presentAfter;
+  }
+  return { event, table, rows, presentBefore, presentAfter };
+}
+
+export const decodeRows: BodyDecoder = (r, ctx) => {
+  const { event, table, rows: reader, presentBefore, presentAfter } = readRowsBody(r, ctx);
+  if (event instanceof UpdateRowsEvent) {
     const rows: UpdatedRow[] = [];
     event.rows = rows;
-    while (rowsReader.pos < rowsReader.end) {
-      const start = rowsReader.pos;
-      const b = readImage(rowsReader, table, presentBefore);
-      const a = readImage(rowsReader, table, presentAfter);
+    while (reader.pos < reader.end) {
+      const start = reader.pos;
+      const b = readImage(reader, table, presentBefore);
+      const a = readImage(reader, table, presentAfter);
       rows.push({ before: b, after: a });
-      if (rowsReader.pos === start) zeroWidth(start);
+      if (reader.pos === start) zeroWidth(start);
     }
     return event;
   }
   const rows: Row[] = [];
   event.rows = rows;
-  while (rowsReader.pos < rowsReader.end) {
-    const start = rowsReader.pos;
-    rows.push(readImage(rowsReader, table, presentBefore));
-    if (rowsReader.pos === start) zeroWidth(start);
+  while (reader.pos < reader.end) {
+    const start = reader.pos;
+    rows.push(readImage(reader, table, presentBefore));
+    if (reader.pos === start) zeroWidth(start);
   }
   return event;
 };
+
+/**
+ * `decodeRows` and `writeJson` in one pass, for `binlake binlog dump`: the event's JSON goes
+ * to `out` straight from the bytes (each cell through its plan's `json`), and no row is made.
+ * Byte for byte what `decodeRows(r, ctx).writeJson(out)` writes (the rows-json tests hold it).
+ */
+export function writeRowsJson(r: PacketReader, ctx: DecodeContext, out: JsonBytes): void {
+  const { event, table, rows: reader, presentBefore, presentAfter } = readRowsBody(r, ctx);
+  event.writeJsonHead(out);
+  const update = event instanceof UpdateRowsEvent;
+  let first = true;
+  while (reader.pos < reader.end) {
+    const start = reader.pos;
+    if (update) {
+      out.text(first ? '{"before":' : ',{"before":');
+      writeImage(reader, table, presentBefore, out);
+      out.text(',"after":');
+      writeImage(reader, table, presentAfter, out);
+      out.byte(CLOSE_BRACE);
+    } else {
+      if (!first) out.byte(COMMA);
+      writeImage(reader, table, presentBefore, out);
+    }
+    first = false;
+    if (reader.pos === start) zeroWidth(start);
+  }
+  out.text(']}');
+}
+
+/** `writeRow(out, readImage(r, t, present))` without the row when every column is present. */
+function writeImage(r: PacketReader, t: CompiledTable, present: number[] | null, out: JsonBytes): void {
+  if (present !== null) {
+    writeRow(out, readImage(r, t, present));
+    return;
+  }
+  const plans = t.plans;
+  const buf = r.buf;
+  const n = plans.length;
+  const nb = r.take((n + 7) >> 3);
+  out.byte(OPEN_BRACKET);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out.byte(COMMA);
+    if (buf[nb + (i >> 3)] & (1 << (i & 7))) out.text('null');
+    else {
+      const c = plans[i];
+      c.json(r, c, out);
+    }
+  }
+  out.byte(CLOSE_BRACKET);
+}
 
 function zeroWidth(offset: number): never {
   throw new BinlakeError('BLK_B2003', 'a row image of zero bytes (zero-width rows event)', {

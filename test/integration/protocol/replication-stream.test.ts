@@ -1,8 +1,11 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { isBinlakeError } from '../../../src/core/errors.js';
+import { BinlogDecoder } from '../../../src/binlog/decoder.js';
+import type { RawEvent } from '../../../src/binlog/raw-event.js';
+import { BinlakeError, isBinlakeError } from '../../../src/core/errors.js';
 import { openReplicationStream } from '../../../src/protocol/replication-stream.js';
 import { sharedServer } from '../../harness/server.js';
+import { TcpProxy } from '../../harness/tcp-proxy.js';
 import {
   assertContiguous,
   describeEvent,
@@ -300,6 +303,70 @@ describe('replication stream (shared MariaDB, CRC32)', () => {
     expect(Buffer.concat(got.map((e) => e.bytes)).equals(Buffer.concat(expected.map((e) => e.bytes)))).toBe(
       true,
     );
+  });
+});
+
+describe('checksums on the wire', () => {
+  /** Decodes a stream to its end: the events decoded, how many the stream had checked, and the error. */
+  async function decodeThrough(port: number, start: { file: string; position: number }) {
+    const stream = await openReplicationStream({
+      ...streamOptions(server(), { start }),
+      port,
+      stopAtEnd: true,
+    });
+    const decoder = new BinlogDecoder({ initialChecksum: stream.checksum ? 'crc32' : 'none' });
+    const decoded: RawEvent[] = [];
+    let verified = 0;
+    let error: unknown = null;
+    try {
+      for await (const raw of stream) {
+        decoder.decode(raw);
+        decoded.push(raw);
+        if (raw.checksumVerified) verified++;
+      }
+    } catch (e) {
+      error = e;
+    } finally {
+      await stream.close();
+    }
+    return { decoded, verified, error };
+  }
+
+  it('checks trailers a socket chunk at a time, and a byte damaged in transit is BLK_B2002 at its event', async () => {
+    const t = await table('crc');
+    const start = await server().masterStatus();
+    const marker = `damage-me-${Date.now()}`;
+    for (let i = 1; i <= 30; i++) {
+      await server().query(
+        `INSERT INTO ${t} VALUES (${i}, CONCAT(REPEAT('x', 300), '${i === 20 ? marker : ''}'))`,
+      );
+    }
+    const address = server().address;
+    const proxy = await TcpProxy.start({ host: address.host, port: address.port });
+    try {
+      // Intact: nearly every event was checked in a run (a FORMAT_DESCRIPTION is left to the
+      // decoder), and the event bytes are what the server stored (the runs only overwrite the
+      // packet headers between events).
+      const clean = await decodeThrough(proxy.port, start);
+      expect(clean.error).toBeNull();
+      expect(clean.decoded.length).toBeGreaterThan(100);
+      expect(clean.verified).toBeGreaterThanOrEqual(clean.decoded.length - 2);
+      const damaged = clean.decoded.find((e) => e.bytes.includes(marker));
+      expect(damaged).toBeDefined();
+
+      proxy.damageFirst(marker);
+      const broken = await decodeThrough(proxy.port, start);
+      expect(broken.error).toBeInstanceOf(BinlakeError);
+      const error = broken.error as BinlakeError;
+      expect(error.code).toBe('BLK_B2002');
+      expect(error.details).toMatchObject({ file: damaged?.file, position: damaged?.position });
+      expect(error.remedy).toMatch(/read it again/);
+      // Every event before the damaged one was decoded, none after it.
+      expect(broken.decoded.at(-1)?.position).toBeLessThan(damaged?.position ?? 0);
+      expect(broken.decoded.length).toBe(clean.decoded.indexOf(damaged as RawEvent));
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

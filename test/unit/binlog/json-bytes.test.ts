@@ -45,6 +45,25 @@ describe('JsonBytes', () => {
     );
   });
 
+  it('copies printable-ASCII bytes as a string literal, and refuses any other byte writing nothing', () => {
+    const byte = fc.oneof(
+      { weight: 30, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xff }) },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.array(byte, { maxLength: 200 }), (pad, bytes) => {
+        const buf = Buffer.concat([Buffer.from(pad), Buffer.from(bytes), Buffer.from(pad)]);
+        const out = new JsonBytes(8);
+        out.text('[');
+        const plain = out.plainAsciiString(buf, pad.length, bytes.length);
+        const text = Buffer.from(bytes).toString('latin1');
+        expect(plain).toBe(/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(text));
+        expect(out.toString()).toBe(plain ? `[${JSON.stringify(text)}` : '[');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('writes bytes as "0x…" hex and hands chunks over with take()', () => {
     const out = new JsonBytes(4);
     out.hex(Uint8Array.from([0, 1, 0xab, 0xff]));

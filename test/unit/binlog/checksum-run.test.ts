@@ -1,0 +1,96 @@
+import { crc32 } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChecksumRun, CRC32_RESIDUE, RESYNC } from '../../../src/binlog/checksum-run.js';
+import type { RawEvent } from '../../../src/binlog/raw-event.js';
+
+/** An "event": its bytes followed by their CRC32, little-endian. */
+function sealed(body: Uint8Array): Buffer {
+  const out = Buffer.alloc(body.length + 4);
+  out.set(body);
+  out.writeUInt32LE(crc32(body) >>> 0, body.length);
+  return out;
+}
+
+/**
+ * Lays events out as the replication stream receives them: each behind a 4-byte packet header
+ * and a 0x00 status byte, all in one buffer; returns the buffer and each event's range.
+ */
+function packets(events: Buffer[]): { buf: Buffer; ranges: [number, number][] } {
+  const parts: Buffer[] = [];
+  const ranges: [number, number][] = [];
+  let at = 0;
+  for (const e of events) {
+    const header = Buffer.from([(e.length + 1) & 0xff, ((e.length + 1) >> 8) & 0xff, 0, 7, 0]);
+    parts.push(header, e);
+    ranges.push([at + 5, at + 5 + e.length]);
+    at += 5 + e.length;
+  }
+  return { buf: Buffer.concat(parts), ranges };
+}
+
+function run(events: Buffer[], damage?: { event: number; byte: number }) {
+  const { buf, ranges } = packets(events);
+  if (damage) buf[ranges[damage.event][0] + (damage.byte % events[damage.event].length)] ^= 0x10;
+  const raws: RawEvent[] = ranges.map(([s, e], i) => ({
+    file: 'f',
+    position: i,
+    bytes: buf.subarray(s, e),
+    checksumVerified: false,
+  }));
+  const copies = raws.map((r) => Buffer.from(r.bytes));
+  const checks = new ChecksumRun();
+  raws.forEach((raw, i) => checks.add(raw, buf, ranges[i][0], ranges[i][1]));
+  checks.check();
+  // The event bytes are never touched, only the packet headers between them.
+  raws.forEach((raw, i) => expect(raw.bytes.equals(copies[i])).toBe(true));
+  return raws;
+}
+
+const bodies = fc.array(fc.uint8Array({ minLength: 0, maxLength: 300 }), { minLength: 1, maxLength: 12 });
+
+describe('ChecksumRun', () => {
+  it('RESYNC takes the CRC after any sealed bytes back to the start', () => {
+    expect(crc32(RESYNC, CRC32_RESIDUE) >>> 0).toBe(0);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (b) => crc32(sealed(b)) >>> 0 === CRC32_RESIDUE),
+    );
+  });
+
+  it('marks every event of an intact run, and none of a run with one damaged byte', () => {
+    fc.assert(
+      fc.property(bodies, (list) => {
+        const raws = run(list.map(sealed));
+        expect(raws.every((r) => r.checksumVerified)).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(bodies, fc.nat(), fc.nat(), (list, which, byte) => {
+        const raws = run(list.map(sealed), { event: which % list.length, byte });
+        expect(raws.some((r) => r.checksumVerified)).toBe(false);
+      }),
+    );
+  });
+
+  it('marks nothing when an event carries no trailer, and starts a new run at a gap', () => {
+    const good = sealed(Buffer.from('a good event'));
+    const raws = run([good, Buffer.from('no trailer at all'), good]);
+    expect(raws.map((r) => r.checksumVerified)).toEqual([false, false, false]);
+
+    // Two buffers (two socket chunks): two runs, each checked on its own.
+    const a = packets([good, good]);
+    const b = packets([sealed(Buffer.from('x')), Buffer.from('bad!bad!')]);
+    const checks = new ChecksumRun();
+    const mk = (buf: Buffer, [s, e]: [number, number]): RawEvent => ({
+      file: 'f',
+      position: s,
+      bytes: buf.subarray(s, e),
+    });
+    const first = a.ranges.map((r) => mk(a.buf, r));
+    const second = b.ranges.map((r) => mk(b.buf, r));
+    first.forEach((raw, i) => checks.add(raw, a.buf, ...a.ranges[i]));
+    second.forEach((raw, i) => checks.add(raw, b.buf, ...b.ranges[i]));
+    checks.check();
+    expect([...first, ...second].map((r) => r.checksumVerified === true)).toEqual([true, true, false, false]);
+  });
+});
