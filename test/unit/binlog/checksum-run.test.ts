@@ -40,10 +40,10 @@ function run(events: Buffer[], damage?: { event: number; byte: number }) {
   }));
   const copies = raws.map((r) => Buffer.from(r.bytes));
   const checks = new ChecksumRun();
-  raws.forEach((raw, i) => checks.add(raw, buf, ranges[i][0], ranges[i][1]));
+  for (const [i, raw] of raws.entries()) checks.add(raw, buf, ranges[i][0], ranges[i][1]);
   checks.check();
   // The event bytes are never touched, only the packet headers between them.
-  raws.forEach((raw, i) => expect(raw.bytes.equals(copies[i])).toBe(true));
+  for (const [i, raw] of raws.entries()) expect(raw.bytes.equals(copies[i])).toBe(true);
   return raws;
 }
 
@@ -88,8 +88,8 @@ describe('ChecksumRun', () => {
     });
     const first = a.ranges.map((r) => mk(a.buf, r));
     const second = b.ranges.map((r) => mk(b.buf, r));
-    first.forEach((raw, i) => checks.add(raw, a.buf, ...a.ranges[i]));
-    second.forEach((raw, i) => checks.add(raw, b.buf, ...b.ranges[i]));
+    for (const [i, raw] of first.entries()) checks.add(raw, a.buf, ...a.ranges[i]);
+    for (const [i, raw] of second.entries()) checks.add(raw, b.buf, ...b.ranges[i]);
     checks.check();
     expect([...first, ...second].map((r) => r.checksumVerified === true)).toEqual([true, true, false, false]);
   });
