@@ -166,6 +166,21 @@ export class JsonBytes {
       buf[this.length++] = 0x30 + v;
       return;
     }
+    if (v <= 0x7fffffff) {
+      // Most integers: 32-bit arithmetic, which is cheaper than the floating point below.
+      let digits = 2;
+      for (let p = 100; p <= v && digits < 10; p *= 10) digits++;
+      let at = this.length + digits;
+      this.length = at;
+      let x = v | 0;
+      while (x >= 10) {
+        const q = (x / 10) | 0;
+        buf[--at] = 0x30 + x - q * 10;
+        x = q;
+      }
+      buf[--at] = 0x30 + x;
+      return;
+    }
     let digits = 1;
     for (let p = 10; p <= v; p *= 10) digits++;
     let at = this.length + digits;

@@ -1,6 +1,6 @@
 import type { PacketReader } from '../packet-reader.js';
 import { ColumnType } from './column-type.js';
-import type { CellDecoder, ColumnPlan } from './plan.js';
+import type { CellDecoder, CellJsonWriter, ColumnPlan } from './plan.js';
 
 /** TINYINT..BIGINT, signed and unsigned: little-endian, two's complement; BIGINT as bigint. */
 const tinySigned: CellDecoder = (r) => r.buf.readInt8(r.take(1));
@@ -13,6 +13,20 @@ const longSigned: CellDecoder = (r) => r.buf.readInt32LE(r.take(4));
 const longUnsigned: CellDecoder = (r) => r.buf.readUInt32LE(r.take(4));
 const longlongSigned: CellDecoder = (r) => r.buf.readBigInt64LE(r.take(8));
 const longlongUnsigned: CellDecoder = (r) => r.buf.readBigUInt64LE(r.take(8));
+
+/** JSON writers of the integers that fit a number (BIGINT is a bigint, a string in JSON). */
+export const INTEGER_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map(
+  [
+    tinySigned,
+    tinyUnsigned,
+    shortSigned,
+    shortUnsigned,
+    int24Signed,
+    int24Unsigned,
+    longSigned,
+    longUnsigned,
+  ].map((read): [CellDecoder, CellJsonWriter] => [read, (r, c, out) => out.integer(read(r, c) as number)]),
+);
 
 export function integerDecoder(c: ColumnPlan): CellDecoder {
   switch (c.type) {

@@ -3,7 +3,7 @@ import { bitDecoder } from './bit.js';
 import { BLOB_JSON, blobDecoder, geometryDecoder } from './blob.js';
 import { type ColumnTypeCode, columnTypeName, isKnownColumnType } from './column-type.js';
 import { decimalDecoder } from './decimal.js';
-import { integerDecoder } from './integer.js';
+import { INTEGER_JSON, integerDecoder } from './integer.js';
 import { jsonDecoder } from './json.js';
 import type { CellDecoder, CellJsonWriter, ColumnPlan } from './plan.js';
 import { realDecoder } from './real.js';
@@ -70,9 +70,9 @@ export function compileCell(c: ColumnPlan): CellDecoder {
 }
 
 /**
- * Cell decoders of text columns whose JSON can be written from the bytes (`writeTextJson`), by
- * the decoder a column was compiled to: the decoder chosen last decides, so no column can get a
- * writer that reads differently from its `read`.
+ * Cell decoders whose JSON can be written without going through a Value, by the decoder a
+ * column was compiled to: the decoder chosen last decides, so no column can get a writer that
+ * reads differently from its `read`. Text needs a codec that reads printable ASCII as itself.
  */
 const TEXT_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map([...STRING_JSON, ...BLOB_JSON]);
 
@@ -82,5 +82,6 @@ const writeDecoded: CellJsonWriter = (r, c, out) => out.value(c.read(r, c));
 /** The JSON writer of a compiled column (call after `read` is final). */
 export function compileCellJson(c: ColumnPlan): CellJsonWriter {
   const asciiAsItself = c.codec?.kind === 'utf8' || c.codec?.kind === 'latin1';
-  return (asciiAsItself ? TEXT_JSON.get(c.read) : undefined) ?? writeDecoded;
+  const text = asciiAsItself ? TEXT_JSON.get(c.read) : undefined;
+  return text ?? INTEGER_JSON.get(c.read) ?? writeDecoded;
 }
