@@ -290,6 +290,9 @@ function tablePiece(e: RowsEventBase): Buffer {
   return piece;
 }
 
+/** The extra data of every v1 event and of v2 events without any (shared: events never change it). */
+const NO_EXTRA_DATA: readonly RowsExtraData[] = Object.freeze([]);
+
 type RowsKind = 'write' | 'update' | 'delete';
 
 interface RowsShape {
@@ -423,7 +426,7 @@ function readRowsBody(r: PacketReader, ctx: DecodeContext): RowsBody {
   const postHeader = postHeaderLength(ctx.format, type);
   const tableId = postHeader === 6 ? r.u32() : r.u48();
   const flags = r.u16();
-  let extraData: RowsExtraData[] = [];
+  let extraData: readonly RowsExtraData[] = NO_EXTRA_DATA;
   if (version === 2) {
     const extraLength = r.u16();
     if (extraLength < 2) {
