@@ -14,7 +14,9 @@ import type { RawEvent } from './raw-event.js';
  * its 0x00 status byte, both read before the event is handed out), so those bytes are overwritten
  * with RESYNC and the whole run — event, RESYNC, event, …, event — must have the CRC
  * CRC32_RESIDUE. A damaged event changes the register after it, and every later byte maps that
- * difference one-to-one, so the run's CRC differs: one check answers for all.
+ * difference one-to-one, so the run's CRC differs. Damage in several events at once can cancel
+ * out as in any CRC: runs stop at MAX_RUN_BYTES, up to which CRC-32 catches every error of three
+ * bits or fewer (Hamming distance 4, Koopman's tables), and anything else but once in 2^32.
  *
  * When the run's CRC differs, no event is marked and the decoder checks each on its own, so a
  * damaged event is reported exactly as before (BLK_B2002 with its file and position). The same
@@ -33,7 +35,7 @@ export class ChecksumRun {
    * Otherwise the open run is checked and a new one starts with it.
    */
   add(event: RawEvent, buf: Buffer, start: number, end: number): void {
-    if (buf === this.buf && start === this.end + RESYNC.length) {
+    if (buf === this.buf && start === this.end + RESYNC.length && end - this.start <= MAX_RUN_BYTES) {
       RESYNC.copy(buf, this.end);
       this.end = end;
       this.events.push(event);
@@ -58,6 +60,13 @@ export class ChecksumRun {
     this.buf = null;
   }
 }
+
+/**
+ * The longest run: CRC-32 (IEEE 802.3) keeps Hamming distance 4 for messages up to 91,607 bits;
+ * checking every event on its own would have given its events at least that. A longer event
+ * makes a run of its own, as the server's own trailer covers it.
+ */
+const MAX_RUN_BYTES = 11_450;
 
 /** The CRC-32 (IEEE) of any bytes followed by their own CRC-32, little-endian. */
 export const CRC32_RESIDUE = 0x2144df1c;

@@ -120,12 +120,14 @@ export async function dump(files: string[], options: DumpOptions): Promise<numbe
           continue;
         // A rows event is printed as it is decoded; the rest come back to be printed here.
         const event = out.rowsOrEvent(decoder, raw);
-        if (event === null) continue;
-        // By the type code: the `type` getter differs per event class, a slow lookup per event.
-        const code = raw.bytes[4];
-        if (code === EventType.HEARTBEAT || code === EventType.HEARTBEAT_V2) continue;
-        if (rowsOnly) printRows(event, out);
-        else out.event(event);
+        if (event !== null) {
+          // By the type code: the `type` getter differs per event class, a slow lookup per event.
+          const code = raw.bytes[4];
+          if (code === EventType.HEARTBEAT || code === EventType.HEARTBEAT_V2) continue;
+          if (rowsOnly) printRows(event, out);
+          else out.event(event);
+        }
+        // After every event printed, rows events too: a large transaction must not pile up in memory.
         if (out.pending) await out.drained();
       }
       if (stop.signal.aborted || out.broken) break;

@@ -256,6 +256,11 @@ export class SyncTask {
         // --until-caught-up: the source's end *after* the full sync, so every table's merge is
         // exact at the end of the run (its consistentFrom is covered by the captured log).
         if (this.options.untilCaughtUp && !this.stopping) {
+          // Read it no earlier than the second every table's merge is exact from, so that a
+          // merge at the completeAsOf it records is exact too (at most a second's wait).
+          const exactFrom = Math.max(0, ...this.status.tables.map((t) => t.consistentFrom ?? 0));
+          const early = exactFrom * 1000 - (Date.now() + this.sourceClockOffsetMs);
+          if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
           const readAt = Date.now() + this.sourceClockOffsetMs;
           this.catchUpTarget = await pool!.withConnection((c) => currentBinlogEnd(c));
           this.catchUpTargetReadAt = readAt;

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +277,45 @@ objects: [{ database: ${db}, tables: [t] }]
       );
       expect(head.stderr).toBe('');
       expect(head.status).toBe(0);
+    });
+
+    it('keeps its memory flat while a slow reader lags behind one large transaction', async () => {
+      // One transaction of ~120 MB of rows events, read from the server by a dump whose reader
+      // takes nothing for 3 s: the dump must wait for the pipe, not hold the JSON in memory.
+      await sandbox.query('CREATE TABLE f.big (id INT PRIMARY KEY, v VARCHAR(1000))');
+      const from = await sandbox.masterStatus();
+      await sandbox.query(`INSERT INTO f.big SELECT seq, REPEAT('y', 1000) FROM f.seq_1_to_120000`);
+      const a = sandbox.address;
+      const rssFile = path.join(mkdtempSync(path.join(tmpdir(), 'binlake-rss-')), 'rss');
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          path.resolve(import.meta.dirname, '../../dist/bench/lib/rss-hook.js'),
+          BINLAKE_BIN,
+          ...['binlog', 'dump', '--host', a.host, '--port', String(a.port), '--user', a.user],
+          ...['--start-file', from.file, '--start-position', String(from.position), '--rows-only'],
+        ],
+        { env: { ...process.env, BINLAKE_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      child.stdout.pause();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      let bytes = 0;
+      child.stdout.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      child.stdout.resume();
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(bytes).toBeGreaterThan(120_000_000);
+      const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+      // About 90 MiB when it waits for the pipe; well over 200 MiB when it buffers the output.
+      expect(peakMiB).toBeLessThan(160);
     });
   });
 });

@@ -17,6 +17,7 @@ export class TcpProxy {
   private severAt: { bytes: number; done: (severed: number) => void } | null = null;
   /** Bytes whose first occurrence server → client gets one bit flipped in transit. */
   private damage: Buffer | null = null;
+  private lastBytes = Buffer.alloc(0);
 
   private constructor(
     private readonly server: net.Server,
@@ -50,11 +51,17 @@ export class TcpProxy {
         let chunk = data;
         if (down) {
           this.bytesDown += chunk.length;
-          const at = this.damage ? chunk.indexOf(this.damage) : -1;
-          if (this.damage && at >= 0) {
-            chunk = Buffer.from(chunk);
-            chunk[at + (this.damage.length >> 1)] ^= 1;
-            this.damage = null;
+          const marker = this.damage;
+          if (marker) {
+            // Searched across the read boundary too; the marker's last byte is in this read.
+            const seen = Buffer.concat([this.lastBytes, chunk]);
+            const at = seen.indexOf(marker);
+            if (at >= 0) {
+              chunk = Buffer.from(chunk);
+              chunk[at + marker.length - 1 - this.lastBytes.length] ^= 1;
+              this.damage = null;
+            }
+            this.lastBytes = Buffer.from(seen.subarray(Math.max(0, seen.length - marker.length + 1)));
           }
           const trigger = this.severAt;
           if (trigger && this.bytesDown >= trigger.bytes) {
@@ -115,9 +122,10 @@ export class TcpProxy {
     });
   }
 
-  /** Damages one byte in transit: the middle one of the first `marker` the server sends. */
+  /** Damages one byte in transit: the last one of the first `marker` the server sends. */
   damageFirst(marker: string): void {
     this.damage = Buffer.from(marker);
+    this.lastBytes = Buffer.alloc(0);
   }
 
   /** Holds every byte in both directions for `ms` (the connections stay open). */

@@ -75,8 +75,10 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
             const final = readStatusFile<TaskStatus>(config.destination.path);
             const completeAsOf = final?.completeAsOf ?? 0;
             if (!('sql' in result) && checkpoint && at > Math.max(last + 1, completeAsOf)) {
+              // completeAsOf may share its second with the last change (the source was busy up to
+              // the moment it was read): it still bounds what is known to be complete.
               const held =
-                completeAsOf > last
+                completeAsOf > 0 && completeAsOf >= last
                   ? `the warehouse is known to hold every change from before ${new Date(completeAsOf * 1000).toISOString()} (--at ${completeAsOf})`
                   : last > 0
                     ? `the last change the warehouse holds is from ${new Date(last * 1000).toISOString()}`

@@ -14,6 +14,9 @@ import { readRawEvents } from './binlog-files.js';
  * decoders. Every outcome must be a decoded (and dumpable) event or a BinlakeError carrying
  * file, position and event type — never another error, never a hang.
  */
+/** WRITE/UPDATE/DELETE_ROWS v1 and v2 and MariaDB's compressed forms. */
+const ROWS_CODES = new Set([23, 24, 25, 30, 31, 32, 166, 167, 168, 169, 170, 171]);
+
 describe('decoder under mutated real events', () => {
   let sandbox: MariadbSandbox;
   let events: RawEvent[];
@@ -163,7 +166,9 @@ describe('decoder under mutated real events', () => {
           if (!(error instanceof BinlakeError)) throw error;
           expect({ code: error.code }).toEqual(expected);
           expect(out.toString()).toBe('[before]'); // nothing of the failed event is left
-          rowsFailures++;
+          // A rows event that failed past its checksum: in its fields or rows, after the JSON
+          // path may have written some of it.
+          if (ROWS_CODES.has(raw.bytes[4]) && error.code !== 'BLK_B2002') rowsFailures++;
         }
       }),
       { numRuns: 3000 },

@@ -72,6 +72,42 @@ describe('ChecksumRun', () => {
     );
   });
 
+  it('stops runs at 11,450 bytes, so damage of three bits over several events is never marked verified', () => {
+    // Three flipped bits 41,678 and 91,639 bits apart cancel out in one CRC-32 over a 13 KB run
+    // (a weight-3 multiple of the polynomial, found by review helper-23); each of the three events
+    // fails its own check, and no run of at most 11,450 bytes holds all three.
+    const events = Array.from({ length: 8 }, (_, i) => sealed(Buffer.alloc(1600, 0x41 + i)));
+    const { buf, ranges } = packets(events);
+    const start = ranges[0][0];
+    const bits = 8 * (ranges[7][1] - start);
+    const eventAt = (byte: number) => ranges.findIndex(([s, e]) => byte >= s && byte < e);
+    let flips: number[] = [];
+    for (let m = 1; m < 5000 && flips.length === 0; m++) {
+      const at = [0, 41_678, 91_639].map((n) => bits - m - n);
+      if (at.every((p) => eventAt(start + (p >> 3)) >= 0)) flips = at;
+    }
+    expect(flips).toHaveLength(3);
+    for (const p of flips) buf[start + (p >> 3)] ^= 1 << (p & 7);
+    const raws: RawEvent[] = ranges.map(([s, e], i) => ({
+      file: 'f',
+      position: i,
+      bytes: buf.subarray(s, e),
+    }));
+    // The pattern is invisible to one CRC over the whole stretch…
+    const whole = Buffer.from(buf.subarray(start, ranges[7][1]));
+    for (let i = 0; i < 7; i++) RESYNC.copy(whole, ranges[i][1] - start);
+    expect(crc32(whole) >>> 0).toBe(CRC32_RESIDUE);
+    // …but not to runs of at most 11,450 bytes.
+    const checks = new ChecksumRun();
+    for (const [i, raw] of raws.entries()) checks.add(raw, buf, ...ranges[i]);
+    checks.check();
+    const damaged = raws.map(
+      (r) => crc32(r.bytes.subarray(0, -4)) >>> 0 !== r.bytes.readUInt32LE(r.bytes.length - 4),
+    );
+    expect(damaged.filter(Boolean)).toHaveLength(3);
+    for (const [i, raw] of raws.entries()) if (damaged[i]) expect(raw.checksumVerified).not.toBe(true);
+  });
+
   it('marks nothing when an event carries no trailer, and starts a new run at a gap', () => {
     const good = sealed(Buffer.from('a good event'));
     const raws = run([good, Buffer.from('no trailer at all'), good]);
