@@ -68,6 +68,9 @@ export interface ReplicationStreamOptions extends SessionTarget {
  *   there (`start: position()`) yields exactly the events that follow, none twice.
  * - The iteration ends normally at `close()`, on `signal` abort, or (with `stopAtEnd`) at the
  *   binlog's end; it throws a `BinlakeError` on a server error or when reconnecting fails.
+ * - With checksums on, a socket chunk's events are handed out once their CRC32 trailers have been
+ *   checked together (`ChecksumRun`; the packet headers between them are overwritten for it) and
+ *   carry `checksumVerified`; a run that fails is left to the decoder, which names the event.
  */
 export interface ReplicationStream extends RawEventSource {
   position(): BinlogPosition;
