@@ -64,6 +64,15 @@ describe('ChecksumRun', () => {
         expect(raws.every((r) => r.checksumVerified)).toBe(true);
       }),
     );
+    // Longer runs are checked in pieces of at most 11,450 bytes, each intact one marked.
+    const long = fc.array(fc.uint8Array({ minLength: 0, maxLength: 5000 }), { minLength: 2, maxLength: 12 });
+    fc.assert(
+      fc.property(long, (list) => {
+        const raws = run(list.map(sealed));
+        expect(raws.every((r) => r.checksumVerified)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
     fc.assert(
       fc.property(bodies, fc.nat(), fc.nat(), (list, which, byte) => {
         const raws = run(list.map(sealed), { event: which % list.length, byte });
