@@ -58,6 +58,9 @@ const CHUNK_MAX_BYTES = 256 * 1024 * 1024;
  */
 const BATCH_STRETCH = 2;
 
+/** The longest --until-caught-up waits for its tables' consistentFrom before reading the source's end. */
+const MAX_EXACT_WAIT_MS = 2000;
+
 /** Changes of a batch per source table object and operation (capture shares one TableRef per table). */
 type BatchCounts = Map<TableRef, { I: number; U: number; D: number }>;
 
@@ -257,10 +260,13 @@ export class SyncTask {
         // exact at the end of the run (its consistentFrom is covered by the captured log).
         if (this.options.untilCaughtUp && !this.stopping) {
           // Read it no earlier than the second every table's merge is exact from, so that a
-          // merge at the completeAsOf it records is exact too (at most a second's wait).
+          // merge at the completeAsOf it records is exact too: about a second's wait at most.
+          // (consistentFrom is on this machine's clock, completeAsOf on the source's: a source
+          // clock far behind is not waited for; a merge before consistentFrom says so itself.)
           const exactFrom = Math.max(0, ...this.status.tables.map((t) => t.consistentFrom ?? 0));
           const early = exactFrom * 1000 - (Date.now() + this.sourceClockOffsetMs);
-          if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+          if (early > 0 && early <= MAX_EXACT_WAIT_MS)
+            await new Promise((resolve) => setTimeout(resolve, early));
           const readAt = Date.now() + this.sourceClockOffsetMs;
           this.catchUpTarget = await pool!.withConnection((c) => currentBinlogEnd(c));
           this.catchUpTargetReadAt = readAt;
