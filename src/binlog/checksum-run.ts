@@ -25,12 +25,12 @@ import type { RawEvent } from './raw-event.js';
  */
 export class ChecksumRun {
   private buf: Buffer | null = null;
-  private start = 0;
+  /** Where the open run's last event ends in `buf`. */
   private end = 0;
   private readonly events: RawEvent[] = [];
 
   /**
-   * Adds `event`, whose bytes are `buf[start, end)` and end with a CRC32 trailer. It joins the
+   * Adds `event`, whose bytes are the view `buf[start, end)` and end with a CRC32 trailer. It joins the
    * open run when it lies RESYNC.length bytes after it in the same buffer — and then those bytes
    * between the two are overwritten: the caller must own them and never read them again.
    * Otherwise the open run is checked and a new one starts with it.
@@ -50,7 +50,6 @@ export class ChecksumRun {
     }
     this.check();
     this.buf = buf;
-    this.start = start;
     this.end = end;
     this.events.push(event);
   }
@@ -65,7 +64,7 @@ export class ChecksumRun {
     const events = this.events;
     const base = buf.byteOffset;
     let first = 0;
-    let from = this.start;
+    let from = events[0].bytes.byteOffset - base;
     for (let i = 1; i <= events.length; i++) {
       const next = i < events.length ? events[i].bytes : null;
       if (next !== null && next.byteOffset - base + next.length - from <= MAX_RUN_BYTES) continue;
@@ -85,10 +84,9 @@ export class ChecksumRun {
 
 /**
  * The longest piece one CRC checks: CRC-32 (IEEE 802.3) keeps Hamming distance 4 for messages
- * up to 91,607 bits;
- * checking every event on its own would have given its events at least that. A longer
- * event is a piece of its own, as the server's own trailer covers it. (The limit is applied in
- * `check`, not in `add`: a test per event in `add` made the dump about 7% slower.)
+ * up to 91,607 bits; checking every event on its own would have given its events at least that.
+ * A longer event is a piece of its own, as the server's own trailer covers it. (The limit is
+ * applied in `check`, not in `add`: a test per event in `add` made the dump about 7% slower.)
  */
 const MAX_RUN_BYTES = 11_450;
 

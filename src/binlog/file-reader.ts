@@ -13,7 +13,7 @@ const CHUNK = 1 << 20;
  * No event is longer: the server refuses a packet (so an event) over max_allowed_packet, whose
  * largest value is 1 GiB. A header that claims more is corrupt, not the start of a long event.
  */
-export const MAX_EVENT_BYTES = 1 << 30;
+const MAX_EVENT_BYTES = 1 << 30;
 
 /** `log_pos`, the end position of the event in its file (v4 header, after the length). */
 const LOG_POS_OFFSET = 13;
@@ -50,14 +50,15 @@ export function openBinlogFiles(paths: string[], options: BinlogFileOptions = {}
 
   async function* events(): AsyncGenerator<RawEvent> {
     // Every path first: a typo in the third file should not surface after two files of output.
-    for (const filePath of paths) await (await openReadable(filePath)).close();
+    for (const filePath of paths) await (await openReadable(filePath)).handle.close();
     for (let f = 0; f < paths.length && !closed; f++) {
       const filePath = paths[f];
       const file = path.basename(filePath);
       const last = f === paths.length - 1;
-      handle = await openReadable(filePath);
+      const opened = await openReadable(filePath);
+      handle = opened.handle;
       try {
-        const size = (await handle.stat()).size;
+        const size = opened.size;
         const magic = Buffer.alloc(4);
         const { bytesRead } = await handle.read(magic, 0, 4, 0);
         if (bytesRead < 4 || !magic.equals(BINLOG_MAGIC)) {
@@ -156,7 +157,7 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 }
 
 /** Opens a binlog file for reading; a missing, unreadable or non-regular path is BLK_B2008. */
-async function openReadable(filePath: string): Promise<FileHandle> {
+async function openReadable(filePath: string): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
     handle = await open(filePath, 'r');
@@ -165,20 +166,26 @@ async function openReadable(filePath: string): Promise<FileHandle> {
   }
   try {
     const stat = await handle.stat();
+    if (stat.isDirectory()) throw aDirectory(filePath, { path: filePath });
     if (!stat.isFile()) {
-      const what = stat.isDirectory() ? 'a directory' : 'not a regular file';
-      throw new BinlakeError('BLK_B2008', `${filePath} is ${what}, not a binlog file`, {
-        remedy: stat.isDirectory()
-          ? `give the binlog files in it, oldest first (e.g. ${path.join(filePath, 'binlog.0*')})`
-          : 'give the path of a binlog file (binlog.000001 …); a pipe or device cannot be read this way',
+      throw new BinlakeError('BLK_B2008', `${filePath} is not a regular file, not a binlog file`, {
+        remedy: 'give the path of a binlog file (binlog.000001 …); a pipe or device cannot be read this way',
         details: { path: filePath },
       });
     }
-    return handle;
+    return { handle, size: stat.size };
   } catch (error) {
     await handle.close().catch(() => {});
     throw error instanceof BinlakeError ? error : unreadable(filePath, error);
   }
+}
+
+function aDirectory(filePath: string, details: Record<string, unknown>, cause?: unknown): BinlakeError {
+  return new BinlakeError('BLK_B2008', `${filePath} is a directory, not a binlog file`, {
+    remedy: `give the binlog files in it, oldest first (e.g. ${path.join(filePath, 'binlog.0*')})`,
+    details,
+    cause,
+  });
 }
 
 function unreadable(filePath: string, error: unknown): BinlakeError {
@@ -194,13 +201,7 @@ function unreadable(filePath: string, error: unknown): BinlakeError {
       cause: error,
     });
   }
-  if (code === 'EISDIR') {
-    return new BinlakeError('BLK_B2008', `${filePath} is a directory, not a binlog file`, {
-      remedy: `give the binlog files in it, oldest first (e.g. ${path.join(filePath, 'binlog.0*')})`,
-      details,
-      cause: error,
-    });
-  }
+  if (code === 'EISDIR') return aDirectory(filePath, details, error);
   if (code === 'EACCES' || code === 'EPERM') {
     return new BinlakeError('BLK_B2008', `${filePath} cannot be read: permission denied`, {
       remedy:

@@ -10,11 +10,9 @@ type Literal =
 /**
  * A column's DEFAULT as the existing rows get it on ADD COLUMN: none (NULL, or the type's
  * implicit default), a literal, the statement's start time (`CURRENT_TIMESTAMP`, `NOW()`…), or an
- * expression binlake cannot evaluate (`(uuid())`, `(a + 1)`, any other function).
- */
-/**
- * `now.fsp`: the precision written in `CURRENT_TIMESTAMP(n)`, null without one (the column's own
- * then, as MariaDB and MySQL evaluate it).
+ * expression binlake cannot evaluate (`(uuid())`, `(a + 1)`, any other function). `now.fsp`: the
+ * precision written in `CURRENT_TIMESTAMP(n)`, null without one (the column's own then, as
+ * MariaDB and MySQL evaluate it).
  */
 export type DefaultSpec =
   | { kind: 'none' }
@@ -144,7 +142,7 @@ function convert(column: ColumnSchema, literal: Literal): Value {
       return BigInt(formatDecimal(numberText(literal), 0));
     case 'bit':
       if (literal.kind === 'bits') return literal.value;
-      if (literal.kind === 'hex') return BigInt(`0x${Buffer.from(literal.bytes).toString('hex') || '0'}`);
+      if (literal.kind === 'hex') return hexValue(literal.bytes);
       return BigInt(Math.trunc(Number(text)));
     case 'float':
       return Math.fround(Number(numberText(literal)));
@@ -230,9 +228,13 @@ function expandExponent(s: string): string {
 /** A literal's value as decimal text: hex and bit literals are numbers in numeric columns. */
 function numberText(literal: Literal): string {
   if (literal.kind === 'bits') return literal.value.toString();
-  if (literal.kind === 'hex')
-    return BigInt(`0x${Buffer.from(literal.bytes).toString('hex') || '0'}`).toString();
+  if (literal.kind === 'hex') return hexValue(literal.bytes).toString();
   return literal.text;
+}
+
+/** A hex literal's bytes as an unsigned number (X'' is 0). */
+function hexValue(bytes: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
 }
 
 /**

@@ -39,8 +39,7 @@ export interface SchemaTrackerOptions {
 }
 
 /** What `ddl.unsupported: ignore` leaves in the warehouse, per DDL kind (named in the BLK_T6001 remedy). */
-const IGNORED: Record<Exclude<SchemaChange['kind'], 'add-column'>, string> = {
-  'drop-column': 'nothing: the rows after it no longer fit the warehouse table (never ignored)',
+const IGNORED: Record<Exclude<SchemaChange['kind'], 'add-column' | 'drop-column'>, string> = {
   'modify-column':
     'the warehouse keeps the old column type: safe when the values keep their form (a wider VARCHAR), ' +
     'not when they change it (a new DECIMAL scale, a narrower type)',
@@ -140,18 +139,18 @@ export class SchemaTracker {
     change: SchemaChange & { kind: Exclude<SchemaChange['kind'], 'add-column'> },
   ): SchemaChange {
     // After a dropped column the rows no longer fit the warehouse table: ignoring it cannot work.
-    const ignorable = change.kind !== 'drop-column';
-    if (this.options.policy === 'stop' || !ignorable) {
+    if (this.options.policy === 'stop' || change.kind === 'drop-column') {
       throw new BinlakeError(
         'BLK_T6001',
         `${change.kind.replace('-', ' ')} on synced table ${tableId(change.table)}: ${change.sql.slice(0, 300)}`,
         {
-          remedy: ignorable
-            ? 'binlake applies only ADD COLUMN to the warehouse: run binlake sync --resnapshot to copy the table ' +
-              `anew, or set ddl.unsupported: ignore and run sync again, where ${IGNORED[change.kind]}`
-            : 'binlake applies only ADD COLUMN to the warehouse, and the rows after a dropped column no longer ' +
-              'fit the warehouse table, so not even ddl.unsupported: ignore can go on: run ' +
-              'binlake sync --resnapshot to copy the table anew',
+          remedy:
+            change.kind !== 'drop-column'
+              ? 'binlake applies only ADD COLUMN to the warehouse: run binlake sync --resnapshot to copy the table ' +
+                `anew, or set ddl.unsupported: ignore and run sync again, where ${IGNORED[change.kind]}`
+              : 'binlake applies only ADD COLUMN to the warehouse, and the rows after a dropped column no longer ' +
+                'fit the warehouse table, so not even ddl.unsupported: ignore can go on: run ' +
+                'binlake sync --resnapshot to copy the table anew',
           details: { table: tableId(change.table), kind: change.kind },
         },
       );

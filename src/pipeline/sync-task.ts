@@ -692,6 +692,10 @@ export class SyncTask {
      * Commits the change log's batch with the checkpoint after it (by default the assembler's
      * position); resolves once the previous batch committed.
      */
+    /** Nothing received is waiting: no open transaction, no pending change, no commit in flight. */
+    const allCommitted = () => !assembler.inTransaction && pendingChanges === 0 && inFlight === null;
+    /** A commit may start now: none is running, or the batch has grown to the stretched size. */
+    const mayCommit = () => inFlight === null || pendingChanges >= stretchedRows;
     const submit = async (at?: RestartPoint) => {
       const next = checkpointAt(at);
       const position = { file: next.file, position: next.position };
@@ -805,12 +809,7 @@ export class SyncTask {
           // last change applied, also if a heartbeat had set it to 0 before.
           if (Date.now() - stream.lastHeardAt > heartbeatMs) {
             this.idle = false;
-          } else if (
-            Date.now() - lastEventAt >= maxMillis &&
-            !assembler.inTransaction &&
-            pendingChanges === 0 &&
-            inFlight === null
-          ) {
+          } else if (Date.now() - lastEventAt >= maxMillis && allCommitted()) {
             this.markIdle(stream.lastHeardAt);
           }
           if (caughtUp()) break;
@@ -831,8 +830,7 @@ export class SyncTask {
         this.byteRate.add(bytes);
         for (const event of result.value) {
           if (event.kind === 'heartbeat') {
-            if (!assembler.inTransaction && pendingChanges === 0 && inFlight === null)
-              this.markIdle(stream.lastHeardAt);
+            if (allCommitted()) this.markIdle(stream.lastHeardAt);
             else this.idle = false;
             continue;
           }
@@ -864,8 +862,7 @@ export class SyncTask {
           countChanges([t], pendingCounts);
           pendingChanges += t.changes.length;
           if (!pendingSince) pendingSince = Date.now();
-          if (pendingChanges >= maxRows && (inFlight === null || pendingChanges >= stretchedRows))
-            await submit();
+          if (pendingChanges >= maxRows && mayCommit()) await submit();
         }
         // The time bound also while events keep arriving (the timer only wins a quiet moment):
         // changes wait at most maxMillis (and the commit before them: BATCH_STRETCH), and a busy
@@ -874,7 +871,7 @@ export class SyncTask {
         const due =
           pendingChanges >= maxRows ||
           (pendingSince ? now - pendingSince >= maxMillis : now - lastSubmitAt >= maxMillis);
-        if (due && (inFlight === null || pendingChanges >= stretchedRows)) await submit();
+        if (due && mayCommit()) await submit();
         if (caughtUp()) break;
       }
       await flush();

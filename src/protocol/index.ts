@@ -7,7 +7,7 @@ export {
   isMariadbGtidPosition,
   registerSlavePacket,
 } from './commands.js';
-export { connectError, missingStartFile, type ReplicationWhere, replicationServerError } from './errors.js';
+export { connectError, missingStartFile, replicationServerError } from './errors.js';
 export { PacketFramer } from './packet-framer.js';
 export {
   openReplicationStream,

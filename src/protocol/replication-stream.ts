@@ -274,7 +274,7 @@ class LiveStream implements ReplicationStream {
         framer.push(chunk);
         this.deliver();
       } catch (error) {
-        this.deliver();
+        // fail() hands out the events received before the error first.
         this.fail(error instanceof BinlakeError ? error : malformed(String(error)));
       }
     });
@@ -398,12 +398,17 @@ class LiveStream implements ReplicationStream {
     this.received.push({ event, nextFile: this.file, nextPosition: this.nextPosition });
   }
 
-  /** Hands the events received so far to the queue, their checksums checked. */
+  /**
+   * Hands the events received so far to the queue, their checksums checked. After a failure or
+   * a close, the rest of the chunk being framed is dropped: nothing follows what ended the stream.
+   */
   private deliver(): void {
     const received = this.received;
     if (received.length === 0) return;
     this.checksums.check();
-    for (let i = 0; i < received.length; i++) this.enqueue(received[i]);
+    if (this.failure === null && !this.closed) {
+      for (let i = 0; i < received.length; i++) this.enqueue(received[i]);
+    }
     received.length = 0;
   }
 

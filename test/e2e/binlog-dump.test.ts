@@ -34,16 +34,20 @@ describe('binlake binlog dump', () => {
     serverArgs = ['--host', a.host, '--port', String(a.port), '--user', a.user];
   });
 
-  it('prints one JSON object per event with typed row images, and stops at the end', async () => {
-    const r = await runCli([
+  /** `binlake binlog dump` from the shared server, from `position` in the range's first file. */
+  const dumpFrom = (position: number) =>
+    runCli([
       'binlog',
       'dump',
       ...serverArgs,
       '--start-file',
       start.file,
       '--start-position',
-      String(start.position),
+      String(position),
     ]);
+
+  it('prints one JSON object per event with typed row images, and stops at the end', async () => {
+    const r = await dumpFrom(start.position);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const events = lines(r.stdout);
@@ -148,15 +152,7 @@ objects: [{ database: ${db}, tables: [t] }]
   });
 
   it('a --start-position inside an event says positions must be event boundaries', async () => {
-    const r = await runCli([
-      'binlog',
-      'dump',
-      ...serverArgs,
-      '--start-file',
-      start.file,
-      '--start-position',
-      '5',
-    ]);
+    const r = await dumpFrom(5);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[BLK_P3002]');
     expect(r.stderr).toContain(`cannot read an event at ${start.file}:5`);

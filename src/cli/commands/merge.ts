@@ -68,13 +68,14 @@ export const registerMerge: RegisterCommand = (program, setExit) => {
           (info) => callApi<MergeResult>(info, 'POST', '/merge', request),
           async (sink) => {
             const result = await mergeService(sink, request);
+            if ('sql' in result) return result;
             // No sync runs: changes after the last captured event are not in the warehouse,
             // unless the last sync saw the source idle later than that (its final status, lag 0).
             const checkpoint = (await sink.readState()).checkpoint;
             const last = checkpoint?.lastEventTimestamp ?? 0;
             const final = readStatusFile<TaskStatus>(config.destination.path);
             const completeAsOf = final?.completeAsOf ?? 0;
-            if (!('sql' in result) && checkpoint && at > Math.max(last + 1, completeAsOf)) {
+            if (checkpoint && at > Math.max(last + 1, completeAsOf)) {
               // completeAsOf may share its second with the last change (the source was busy up to
               // the moment it was read): it still bounds what is known to be complete.
               const held =
