@@ -244,6 +244,20 @@ export class JsonBytes {
     this.buf[this.length++] = b;
   }
 
+  /** The bytes written so far, still the writer's: valid until the next write or `clear()`. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  /**
+   * Starts again on the same buffer, for when whoever was given `view()` is done with it; a
+   * buffer that one huge value grew is dropped (it must not make every later chunk huge).
+   */
+  clear(): void {
+    if (this.buf.length > this.initialSize * 4) this.buf = Buffer.allocUnsafe(this.initialSize);
+    this.length = 0;
+  }
+
   /**
    * The bytes written so far, handed over; the writer starts again on a fresh buffer of its
    * initial size (one huge value must not make every later chunk huge).

@@ -194,9 +194,19 @@ function parseInteger(text: string, name: string, min: number, max: number): num
  * straight into the chunk), waits for 'drain' when the pipe is full, and turns EPIPE (the
  * reader went away) into a quiet stop.
  */
-class LineWriter {
+export class LineWriter {
   private readonly out = new JsonBytes(CHUNK_BYTES * 2);
   private waiting: Promise<void> | null = null;
+  /** Chunks given to the stream whose write has not completed yet, and who waits for none. */
+  private inFlight = 0;
+  private idle: (() => void) | null = null;
+  private readonly written = () => {
+    if (--this.inFlight === 0 && this.idle !== null) {
+      const idle = this.idle;
+      this.idle = null;
+      idle();
+    }
+  };
   broken = false;
   /** stdout failed for another reason than a closed pipe. */
   failed = false;
@@ -210,7 +220,7 @@ class LineWriter {
         this.failed = true;
       }
       this.broken = true;
-      this.out.take();
+      this.out.clear();
       this.onBroken();
     });
   }
@@ -250,8 +260,15 @@ class LineWriter {
 
   flush(): void {
     if (this.out.length === 0 || this.broken) return;
-    // A new buffer per chunk: a pipe may still hold the last one while it drains.
-    if (!this.stream.write(this.out.take()) && this.waiting === null) {
+    this.inFlight++;
+    const accepted = this.stream.write(this.out.view(), this.written);
+    // A stream with nothing left to write (a file, /dev/null, a pipe with room) is done with the
+    // bytes, and the buffer is written again: a fresh 128 KiB buffer per chunk made the dump
+    // about 12% slower (allocation, page faults, GC of external memory). One that still holds
+    // them (a full pipe) keeps them, and writing goes on in a fresh buffer.
+    if (this.stream.writableLength === 0) this.out.clear();
+    else this.out.take();
+    if (!accepted && this.waiting === null) {
       this.waiting = new Promise((resolve) => {
         const done = () => {
           this.stream.off('drain', done);
@@ -273,10 +290,12 @@ class LineWriter {
     this.flush();
     await this.drained();
     if (this.broken) return;
-    // Let the last chunk reach the pipe before the process exits.
-    await new Promise<void>((resolve) => {
-      if (this.stream.writableLength === 0) resolve();
-      else this.stream.once('drain', () => resolve());
-    });
+    // Let the last chunk reach the pipe before the process exits ('drain' only comes after a
+    // write that filled the stream's buffer; a write's callback always comes).
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+      });
+    }
   }
 }
