@@ -19,8 +19,10 @@ const FIGURES: FigureSpec[] = [
   { key: 'framing_s', label: 'framing only (transport ceiling)', unit: 's' },
   { key: 'framing_events_s', label: 'framing only events/s', unit: 'events/s' },
   { key: 'framing_mb_s', label: 'framing only MB/s', unit: 'MB/s' },
-  { key: 'zongji_s', label: 'zongji decode-only', unit: 's' },
-  { key: 'zongji_rate', label: 'zongji row changes/s', unit: 'changes/s' },
+  { key: 'zongji_wall_s', label: 'zongji from process start (as the dump is timed)', unit: 's' },
+  { key: 'zongji_wall_rate', label: 'zongji row changes/s, process start to end', unit: 'changes/s' },
+  { key: 'zongji_s', label: 'zongji decode-only, from start() (start-up excluded)', unit: 's' },
+  { key: 'zongji_rate', label: 'zongji row changes/s, decode-only', unit: 'changes/s' },
   { key: 'zongji_rss_mb', label: 'zongji peak RSS', unit: 'MiB' },
   { key: 'decoder_s', label: 'binlake decoder, no output (diagnosis)', unit: 's' },
   { key: 'decoder_rate', label: 'binlake decoder row changes/s', unit: 'changes/s' },
@@ -36,7 +38,16 @@ const FIGURES: FigureSpec[] = [
   { key: 'log_floor_chunks_s', label: 'floor column by column in data chunks', unit: 's' },
   { key: 'log_floor_sink_s', label: "floor through binlake's TableAppender", unit: 's' },
   { key: 'log_floor_rate', label: 'floor row changes/s', unit: 'changes/s' },
-  { key: 'dump_over_zongji', label: 'decode: binlake / zongji', unit: '×' },
+  {
+    key: 'dump_over_zongji_wall',
+    label: 'decode: binlake / zongji, both timed from process start',
+    unit: '×',
+  },
+  {
+    key: 'dump_over_zongji',
+    label: 'decode: binlake (process) / zongji decode-only (start-up excluded)',
+    unit: '×',
+  },
   { key: 'decoder_over_zongji', label: 'decoder alone: binlake / zongji', unit: '×' },
   { key: 'catchup_over_zongji', label: 'catch-up: binlake / zongji decode', unit: '×' },
   { key: 'catchup_over_framing', label: 'catch-up time / framing time', unit: '×' },
@@ -45,7 +56,12 @@ const FIGURES: FigureSpec[] = [
 ];
 
 const TARGETS: Target[] = [
-  { label: 'decode ≥ 3× zongji', key: 'dump_over_zongji', op: '>=', threshold: 3 },
+  {
+    label: 'decode ≥ 3× zongji (both timed from process start)',
+    key: 'dump_over_zongji_wall',
+    op: '>=',
+    threshold: 3,
+  },
   { label: 'catch-up into _log ≥ 2× zongji decode-only', key: 'catchup_over_zongji', op: '>=', threshold: 2 },
   rssTarget('binlake dump', 'dump_rss_mb'),
   rssTarget('binlake sync', 'catchup_rss_mb'),
@@ -98,7 +114,7 @@ export const cdcCatchup: Scenario = {
       f.framing_mb_s = (framing?.result.bytes ?? Number.NaN) / 1e6 / f.framing_s;
 
       const zongji = await attempt(errors, '@vlasky/zongji decode', () =>
-        runChild<{ rowChanges: number; seconds: number }>(
+        runChild<{ rowChanges: number; seconds: number; sinceProcessStart: number }>(
           'zongji-decode',
           { server: source, serverId: serverId(), start, end },
           { timeoutMs: 900_000 },
@@ -106,6 +122,8 @@ export const cdcCatchup: Scenario = {
       );
       // zongji's count is exact (every row of every row event in the range); the writer's is a tally.
       if (zongji) rowChanges = zongji.result.rowChanges;
+      f.zongji_wall_s = zongji?.result.sinceProcessStart ?? Number.NaN;
+      f.zongji_wall_rate = rowChanges / f.zongji_wall_s;
       f.zongji_s = zongji?.result.seconds ?? Number.NaN;
       f.zongji_rate = rowChanges / f.zongji_s;
       f.zongji_rss_mb = zongji?.proc.peakRssMb ?? Number.NaN;
@@ -197,6 +215,7 @@ export const cdcCatchup: Scenario = {
       f.log_rows_s = logRows / f.catchup_s;
       f.catchup_rss_mb = catchup?.peakRssMb ?? Number.NaN;
 
+      f.dump_over_zongji_wall = f.dump_rate / f.zongji_wall_rate;
       f.dump_over_zongji = f.dump_rate / f.zongji_rate;
       f.decoder_over_zongji = f.decoder_rate / f.zongji_rate;
       f.catchup_over_zongji = f.catchup_rate / f.zongji_rate;
@@ -226,7 +245,8 @@ export const cdcCatchup: Scenario = {
       errors,
       notes: [
         'row changes = rows in the range counted by zongji (an UPDATE counts once; it is 2 rows in _log);',
-        'binlake figures are process wall times; zongji and framing are timed inside their process (start-up excluded).',
+        'binlake figures are process wall times; framing, the decoder alone and zongji decode-only are timed inside ' +
+          'their process (start-up excluded); zongji "from process start" includes its start-up like the dump.',
       ],
     };
   },
