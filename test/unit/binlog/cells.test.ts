@@ -1,6 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ColumnType } from '../../../src/binlog/cells/column-type.js';
 import { decodeDecimal } from '../../../src/binlog/cells/decimal.js';
 import { crc32 } from '../../../src/binlog/crc32.js';
 import { BinlogDecoder } from '../../../src/binlog/decoder.js';
@@ -143,4 +144,45 @@ describe('table-map cache bound', () => {
     expect(d.tables.get(1)).toBeUndefined();
     expect(d.tables.get(TableCache.MAX_ENTRIES + 10)).toBeDefined();
   });
+
+  // Short bodies are compared by a loop, long ones natively: both must see every byte.
+  it.each([
+    ['a short', 't'],
+    ['a long', 't'.repeat(100)],
+  ])(
+    'reuses the compiled table for %s TABLE_MAP repeated byte for byte, and recompiles on one changed byte',
+    (_, table) => {
+      const d = new BinlogDecoder();
+      d.decode(raw(fde('10.11.6-MariaDB-log')));
+      const map = (type: number, nullBits = 0) =>
+        event(
+          EventType.TABLE_MAP,
+          Buffer.concat([
+            u48(7),
+            u16(0),
+            u8(1),
+            str('d'),
+            u8(0),
+            u8(table.length),
+            str(table),
+            u8(0),
+            packed(1),
+            u8(type),
+            packed(0),
+            u8(nullBits),
+          ]),
+          { checksum: true },
+        );
+      d.decode(raw(map(ColumnType.LONG)));
+      const first = d.tables.get(7);
+      d.decode(raw(map(ColumnType.LONG)));
+      expect(d.tables.get(7)).toBe(first);
+      d.decode(raw(map(ColumnType.LONGLONG)));
+      expect(d.tables.get(7)).not.toBe(first);
+      expect(d.tables.get(7)?.columns[0].type).toBe(ColumnType.LONGLONG);
+      const second = d.tables.get(7);
+      d.decode(raw(map(ColumnType.LONGLONG, 1))); // the last byte: the NULL bitmap
+      expect(d.tables.get(7)).not.toBe(second);
+    },
+  );
 });
