@@ -14,19 +14,63 @@ const longUnsigned: CellDecoder = (r) => r.buf.readUInt32LE(r.take(4));
 const longlongSigned: CellDecoder = (r) => r.buf.readBigInt64LE(r.take(8));
 const longlongUnsigned: CellDecoder = (r) => r.buf.readBigUInt64LE(r.take(8));
 
-/** JSON writers of the integers that fit a number (BIGINT is a bigint, a string in JSON). */
-export const INTEGER_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map(
+/**
+ * JSON writers of the integers that fit a number (BIGINT is a bigint, a string in JSON): the
+ * bytes are read here, not through the Buffer methods of the decoders above, which check bounds
+ * that `take` has already checked.
+ */
+export const INTEGER_JSON: ReadonlyMap<CellDecoder, CellJsonWriter> = new Map<CellDecoder, CellJsonWriter>([
+  [tinySigned, (r, _c, out) => out.integer((r.buf[r.take(1)] << 24) >> 24)],
+  [tinyUnsigned, (r, _c, out) => out.integer(r.buf[r.take(1)])],
   [
-    tinySigned,
-    tinyUnsigned,
     shortSigned,
+    (r, _c, out) => {
+      const b = r.buf;
+      const p = r.take(2);
+      out.integer(((b[p] | (b[p + 1] << 8)) << 16) >> 16);
+    },
+  ],
+  [
     shortUnsigned,
+    (r, _c, out) => {
+      const b = r.buf;
+      const p = r.take(2);
+      out.integer(b[p] | (b[p + 1] << 8));
+    },
+  ],
+  [
     int24Signed,
+    (r, _c, out) => {
+      const b = r.buf;
+      const p = r.take(3);
+      out.integer(((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) << 8) >> 8);
+    },
+  ],
+  [
     int24Unsigned,
+    (r, _c, out) => {
+      const b = r.buf;
+      const p = r.take(3);
+      out.integer(b[p] | (b[p + 1] << 8) | (b[p + 2] << 16));
+    },
+  ],
+  [
     longSigned,
+    (r, _c, out) => {
+      const b = r.buf;
+      const p = r.take(4);
+      out.integer(b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24));
+    },
+  ],
+  [
     longUnsigned,
-  ].map((read): [CellDecoder, CellJsonWriter] => [read, (r, c, out) => out.integer(read(r, c) as number)]),
-);
+    (r, _c, out) => {
+      const b = r.buf;
+      const p = r.take(4);
+      out.integer((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+    },
+  ],
+]);
 
 export function integerDecoder(c: ColumnPlan): CellDecoder {
   switch (c.type) {
