@@ -29,6 +29,7 @@ const FIGURES: FigureSpec[] = [
   { key: 'dump_s', label: 'binlake binlog dump --rows-only', unit: 's' },
   { key: 'dump_rate', label: 'binlake decode row changes/s', unit: 'changes/s' },
   { key: 'dump_rss_mb', label: 'binlake dump peak RSS', unit: 'MiB' },
+  { key: 'dump_startup_s', label: 'binlake binlog dump of an empty range (start-up)', unit: 's' },
   { key: 'catchup_s', label: 'binlake sync catch-up into _log', unit: 's' },
   { key: 'catchup_rate', label: 'binlake catch-up row changes/s', unit: 'changes/s' },
   { key: 'log_rows_s', label: 'binlake _log rows/s', unit: 'rows/s' },
@@ -46,6 +47,11 @@ const FIGURES: FigureSpec[] = [
   {
     key: 'dump_over_zongji',
     label: 'decode: binlake (process) / zongji decode-only (start-up excluded)',
+    unit: '×',
+  },
+  {
+    key: 'ceiling_over_zongji_wall',
+    label: 'ceiling: zongji from process start / (dump start-up + framing only)',
     unit: '×',
   },
   { key: 'decoder_over_zongji', label: 'decoder alone: binlake / zongji', unit: '×' },
@@ -142,7 +148,8 @@ export const cdcCatchup: Scenario = {
       f.decoder_s = decoder?.result.seconds ?? Number.NaN;
       f.decoder_rate = rowChanges / f.decoder_s;
 
-      const dump = await attempt(errors, 'binlake binlog dump --rows-only', async () => {
+      /** `binlake binlog dump --rows-only > /dev/null` from `from` to the binlog's end. */
+      const dumpFrom = async (from: { file: string; position: number }) => {
         const args = [
           'binlog',
           'dump',
@@ -156,18 +163,22 @@ export const cdcCatchup: Scenario = {
           '--server-id',
           String(serverId()),
           '--start-file',
-          start.file,
+          from.file,
           '--start-position',
-          String(start.position),
+          String(from.position),
           '--rows-only',
         ];
         const proc = await runBinlake(args, { stdout: 'discard', timeoutMs: 900_000 });
         if (proc.code !== 0) throw new Error(`exit ${proc.code ?? proc.signal}: ${tailOf(proc.stderr)}`);
         return proc;
-      });
+      };
+      const dump = await attempt(errors, 'binlake binlog dump --rows-only', () => dumpFrom(start));
       f.dump_s = dump?.wallSeconds ?? Number.NaN;
       f.dump_rate = rowChanges / f.dump_s;
       f.dump_rss_mb = dump?.peakRssMb ?? Number.NaN;
+      // The same command from the range's end: Node, imports, connecting, registering, closing.
+      const empty = await attempt(errors, 'binlake binlog dump of an empty range', () => dumpFrom(end));
+      f.dump_startup_s = empty?.wallSeconds ?? Number.NaN;
 
       const task = writeTaskConfig(
         ctx.server,
@@ -217,6 +228,7 @@ export const cdcCatchup: Scenario = {
 
       f.dump_over_zongji_wall = f.dump_rate / f.zongji_wall_rate;
       f.dump_over_zongji = f.dump_rate / f.zongji_rate;
+      f.ceiling_over_zongji_wall = f.zongji_wall_s / (f.dump_startup_s + f.framing_s);
       f.decoder_over_zongji = f.decoder_rate / f.zongji_rate;
       f.catchup_over_zongji = f.catchup_rate / f.zongji_rate;
       f.catchup_over_framing = f.catchup_s / f.framing_s;
