@@ -192,7 +192,9 @@ function parseInteger(text: string, name: string, min: number, max: number): num
 /**
  * Writes one JSON line per event into ~64 KiB chunks of bytes (rows events write their JSON
  * straight into the chunk), waits for 'drain' when the pipe is full, and turns EPIPE (the
- * reader went away) into a quiet stop.
+ * reader went away) into a quiet stop. The stream must be done with a chunk once its
+ * `writableLength` is 0 and call back every write, as Node's Writable streams (stdout among them)
+ * do: the chunk's buffer is written again then.
  */
 export class LineWriter {
   private readonly out = new JsonBytes(CHUNK_BYTES * 2);
@@ -260,8 +262,9 @@ export class LineWriter {
 
   flush(): void {
     if (this.out.length === 0 || this.broken) return;
-    this.inFlight++;
     const accepted = this.stream.write(this.out.view(), this.written);
+    // Counted after write(): its callback never comes synchronously, and one that throws has none.
+    this.inFlight++;
     // A stream with nothing left to write (a file, /dev/null, a pipe with room) is done with the
     // bytes, and the buffer is written again: a fresh 128 KiB buffer per chunk made the dump
     // about 12% slower (allocation, page faults, GC of external memory). One that still holds

@@ -6,6 +6,7 @@ import { decodeDecimal } from '../../../src/binlog/cells/decimal.js';
 import { crc32 } from '../../../src/binlog/crc32.js';
 import { BinlogDecoder } from '../../../src/binlog/decoder.js';
 import { EventType } from '../../../src/binlog/event-type.js';
+import { JsonBytes } from '../../../src/binlog/json-bytes.js';
 import type { TableSchema } from '../../../src/core/table-schema.js';
 import { event, fde, packed, raw, str, u8, u16, u48 } from './build.js';
 
@@ -154,7 +155,7 @@ describe('table-map cache bound', () => {
     (_, table) => {
       const d = new BinlogDecoder();
       d.decode(raw(fde('10.11.6-MariaDB-log')));
-      const map = (type: number, nullBits = 0) =>
+      const map = (type: number, nullBits = 0, optional = Buffer.alloc(0)) =>
         event(
           EventType.TABLE_MAP,
           Buffer.concat([
@@ -170,6 +171,7 @@ describe('table-map cache bound', () => {
             u8(type),
             packed(0),
             u8(nullBits),
+            optional,
           ]),
           { checksum: true },
         );
@@ -183,6 +185,87 @@ describe('table-map cache bound', () => {
       const second = d.tables.get(7);
       d.decode(raw(map(ColumnType.LONGLONG, 1))); // the last byte: the NULL bitmap
       expect(d.tables.get(7)).not.toBe(second);
+      // The same bytes and more (optional metadata appended: SIGNEDNESS, 1 byte, unsigned).
+      d.decode(raw(map(ColumnType.LONGLONG, 1, Buffer.from([1, 1, 0x80]))));
+      expect(d.tables.get(7)).not.toBe(second);
+      expect(d.tables.get(7)?.plans[0].unsigned).toBe(true);
+    },
+  );
+});
+
+describe("integer cells in the dump's JSON", () => {
+  // Each width's extremes, signed and unsigned, little-endian two's complement as MySQL packs them.
+  const cases: [number, string, number, boolean, number[]][] = [
+    [ColumnType.TINY, 'tinyint', 1, false, [-128, -1, 0, 127]],
+    [ColumnType.TINY, 'tinyint', 1, true, [0, 128, 255]],
+    [ColumnType.SHORT, 'smallint', 2, false, [-32768, -1, 32767]],
+    [ColumnType.SHORT, 'smallint', 2, true, [32768, 65535]],
+    [ColumnType.INT24, 'mediumint', 3, false, [-8388608, -1, 8388607]],
+    [ColumnType.INT24, 'mediumint', 3, true, [8388608, 16777215]],
+    [ColumnType.LONG, 'int', 4, false, [-2147483648, -1, 2147483647]],
+    [ColumnType.LONG, 'int', 4, true, [2147483648, 4294967295]],
+  ];
+  it.each(cases)(
+    'type %i (%s, %i bytes, unsigned %s) prints %j exactly',
+    (type, kind, width, unsigned, values) => {
+      const hint: TableSchema = {
+        database: 'd',
+        table: 't',
+        key: [],
+        keySource: 'none',
+        columns: [
+          {
+            name: 'x',
+            kind: kind as TableSchema['columns'][number]['kind'],
+            columnType: kind,
+            unsigned,
+            nullable: false,
+            length: null,
+            scale: null,
+            fsp: null,
+            charset: null,
+            members: null,
+            defaultSql: null,
+          },
+        ],
+      };
+      const d = new BinlogDecoder({ schemaFor: () => hint });
+      d.decode(raw(fde('10.11.6-MariaDB-log')));
+      d.decode(
+        raw(
+          event(
+            EventType.TABLE_MAP,
+            Buffer.concat([
+              u48(3),
+              u16(0),
+              u8(1),
+              str('d'),
+              u8(0),
+              u8(1),
+              str('t'),
+              u8(0),
+              packed(1),
+              u8(type),
+              packed(0),
+              u8(0),
+            ]),
+            { checksum: true },
+          ),
+        ),
+      );
+      const cells = values.map((v) => {
+        const b = Buffer.alloc(width);
+        b.writeUIntLE(v < 0 ? v + 2 ** (8 * width) : v, 0, width);
+        return Buffer.concat([u8(0), b]); // the row's NULL bitmap, then the cell
+      });
+      const rows = raw(
+        event(EventType.WRITE_ROWS_V1, Buffer.concat([u48(3), u16(1), packed(1), u8(1), ...cells]), {
+          checksum: true,
+        }),
+      );
+      const out = new JsonBytes();
+      expect(d.decodeOrWriteRows(rows, out)).toBeNull();
+      expect(JSON.parse(out.toString()).rows).toEqual(values.map((v) => [v]));
     },
   );
 });

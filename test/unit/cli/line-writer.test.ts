@@ -10,17 +10,22 @@ const line = (text: string) => ({ toJson: () => text }) as unknown as BinlogEven
  * A stdout that keeps each chunk it is given by reference, as a pipe does while the kernel has no
  * room, and completes the write only later (or at once when `sync`).
  */
-function holdingStream(sync: boolean): { stream: Writable; held: Buffer[] } {
+function holdingStream(sync: boolean): { stream: Writable; held: Buffer[]; completed: () => number } {
   const held: Buffer[] = [];
+  let completed = 0;
+  const complete = (done: () => void) => {
+    completed++;
+    done();
+  };
   const stream = new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _encoding, done) {
       held.push(chunk);
-      if (sync) done();
-      else setTimeout(done, 5);
+      if (sync) complete(done);
+      else setTimeout(() => complete(done), 5);
     },
   });
-  return { stream, held };
+  return { stream, held, completed: () => completed };
 }
 
 describe('LineWriter (binlog dump output)', () => {
@@ -29,11 +34,34 @@ describe('LineWriter (binlog dump output)', () => {
   const expected = texts.map((t) => `${t}\n`).join('');
 
   it('never writes into a buffer a pending write still holds', async () => {
-    const { stream, held } = holdingStream(false);
+    const { stream, held, completed } = holdingStream(false);
     const out = new LineWriter(stream as unknown as NodeJS.WriteStream);
     for (const t of texts) out.event(line(t));
     await out.end();
+    // end() came after the last write completed, and every byte arrived as written.
+    expect(completed()).toBe(held.length);
     expect(Buffer.concat(held).toString()).toBe(expected);
+  });
+
+  it('ends only once its last write has completed', async () => {
+    const { stream, completed } = holdingStream(false);
+    const out = new LineWriter(stream as unknown as NodeJS.WriteStream);
+    out.event(line(texts[0])); // one chunk, still being written when end() is called
+    await out.end();
+    expect(completed()).toBe(1);
+  });
+
+  it('ends, having written nothing more, when the reader went away (EPIPE)', async () => {
+    const stream = new Writable({
+      write(_chunk, _encoding, done) {
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const out = new LineWriter(stream as unknown as NodeJS.WriteStream);
+    for (const t of texts) out.event(line(t));
+    await out.end();
+    expect(out.broken).toBe(true);
+    expect(out.failed).toBe(false);
   });
 
   it('writes the same bytes again into one buffer when each write completes at once', async () => {
