@@ -250,22 +250,19 @@ export class JsonBytes {
   }
 
   /**
-   * Starts again on the same buffer, for when whoever was given `view()` is done with it; a
-   * buffer that one huge value grew is dropped (it must not make every later chunk huge).
+   * Starts again: on the same buffer once whoever was given `view()` is done with it, on a fresh
+   * one (`handedOver`) while they may still hold it. A buffer that one huge value grew is not
+   * kept either: it must not make every later chunk huge.
    */
-  clear(): void {
-    if (this.buf.length > this.initialSize * 4) this.buf = Buffer.allocUnsafe(this.initialSize);
+  clear(handedOver = false): void {
+    if (handedOver || this.buf.length > this.initialSize * 4) this.buf = Buffer.allocUnsafe(this.initialSize);
     this.length = 0;
   }
 
-  /**
-   * The bytes written so far, handed over; the writer starts again on a fresh buffer of its
-   * initial size (one huge value must not make every later chunk huge).
-   */
+  /** The bytes written so far, handed over; the writer starts again on a fresh buffer. */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.length);
-    this.buf = Buffer.allocUnsafe(this.initialSize);
-    this.length = 0;
+    const out = this.view();
+    this.clear(true);
     return out;
   }
 

@@ -269,8 +269,7 @@ export class LineWriter {
     // bytes, and the buffer is written again: a fresh 128 KiB buffer per chunk made the dump
     // about 12% slower (allocation, page faults, GC of external memory). One that still holds
     // them (a full pipe) keeps them, and writing goes on in a fresh buffer.
-    if (this.stream.writableLength === 0) this.out.clear();
-    else this.out.take();
+    this.out.clear(this.stream.writableLength > 0);
     if (!accepted && this.waiting === null) {
       this.waiting = new Promise((resolve) => {
         const done = () => {

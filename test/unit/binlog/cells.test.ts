@@ -7,7 +7,7 @@ import { crc32 } from '../../../src/binlog/crc32.js';
 import { BinlogDecoder } from '../../../src/binlog/decoder.js';
 import { EventType } from '../../../src/binlog/event-type.js';
 import { JsonBytes } from '../../../src/binlog/json-bytes.js';
-import type { TableSchema } from '../../../src/core/table-schema.js';
+import type { ColumnKind, TableSchema } from '../../../src/core/table-schema.js';
 import { event, fde, packed, raw, str, u8, u16, u48 } from './build.js';
 
 describe('cell formats', () => {
@@ -39,31 +39,40 @@ describe('cell formats', () => {
   });
 });
 
-describe('table-map cache', () => {
-  const tableMap = (type: number) =>
-    event(
-      EventType.TABLE_MAP,
-      Buffer.concat([
-        u48(9),
-        u16(0),
-        u8(1),
-        str('d'),
-        u8(0),
-        u8(1),
-        str('t'),
-        u8(0),
-        packed(1),
-        u8(type),
-        packed(0),
-        u8(0),
-      ]),
-      { checksum: true },
-    );
-  const rows = (cell: Buffer) =>
-    event(EventType.WRITE_ROWS_V1, Buffer.concat([u48(9), u16(1), packed(1), u8(1), u8(0), cell]), {
-      checksum: true,
-    });
-  const schema = (unsigned: boolean): TableSchema => ({
+/**
+ * A TABLE_MAP of d.`table` (table id `id`) with one column of `type` and no column metadata,
+ * then its NULL bitmap and any optional metadata.
+ */
+function tableMapEvent(
+  id: number,
+  type: number,
+  o: { table?: string; nullBits?: number; optional?: Buffer } = {},
+): Buffer {
+  const table = o.table ?? 't';
+  return event(
+    EventType.TABLE_MAP,
+    Buffer.concat([
+      u48(id),
+      u16(0),
+      u8(1),
+      str('d'),
+      u8(0),
+      u8(table.length),
+      str(table),
+      u8(0),
+      packed(1),
+      u8(type),
+      packed(0),
+      u8(o.nullBits ?? 0),
+      o.optional ?? Buffer.alloc(0),
+    ]),
+    { checksum: true },
+  );
+}
+
+/** The schema hint of d.t: one NOT NULL integer column x. */
+function intSchema(unsigned: boolean, kind: ColumnKind = 'tinyint'): TableSchema {
+  return {
     database: 'd',
     table: 't',
     key: [],
@@ -71,8 +80,8 @@ describe('table-map cache', () => {
     columns: [
       {
         name: 'x',
-        kind: 'tinyint',
-        columnType: 'tinyint',
+        kind,
+        columnType: kind,
         unsigned,
         nullable: false,
         length: null,
@@ -83,10 +92,18 @@ describe('table-map cache', () => {
         defaultSql: null,
       },
     ],
-  });
+  };
+}
+
+describe('table-map cache', () => {
+  const tableMap = (type: number) => tableMapEvent(9, type);
+  const rows = (cell: Buffer) =>
+    event(EventType.WRITE_ROWS_V1, Buffer.concat([u48(9), u16(1), packed(1), u8(1), u8(0), cell]), {
+      checksum: true,
+    });
 
   it('reuses the compiled table for identical bytes and hint, rebuilds when either changes', () => {
-    let hint = schema(false);
+    let hint = intSchema(false);
     const d = new BinlogDecoder({ schemaFor: () => hint });
     d.decode(raw(fde('10.11.6-MariaDB-log')));
     const first = d.decode(raw(tableMap(1)));
@@ -95,7 +112,7 @@ describe('table-map cache', () => {
       first.type === 'table_map' && again.type === 'table_map' && first.compiled === again.compiled,
     ).toBe(true);
     expect(d.decode(raw(rows(u8(0xff)))).dump()).toMatchObject({ rows: [[-1]] });
-    hint = schema(true); // DDL replaced the schema object
+    hint = intSchema(true); // DDL replaced the schema object
     d.decode(raw(tableMap(1)));
     expect(d.decode(raw(rows(u8(0xff)))).dump()).toMatchObject({ rows: [[255]] });
     d.decode(raw(tableMap(2))); // the table was altered: SMALLINT now
@@ -121,25 +138,7 @@ describe('table-map cache bound', () => {
     const { TableCache } = await import('../../../src/binlog/table-cache.js');
     const d = new BinlogDecoder();
     d.decode(raw(fde('10.11.6-MariaDB-log')));
-    const map = (id: number) =>
-      event(
-        EventType.TABLE_MAP,
-        Buffer.concat([
-          u48(id),
-          u16(0),
-          u8(1),
-          str('d'),
-          u8(0),
-          u8(1),
-          str('t'),
-          u8(0),
-          packed(1),
-          u8(1),
-          packed(0),
-          u8(0),
-        ]),
-        { checksum: true },
-      );
+    const map = (id: number) => tableMapEvent(id, ColumnType.TINY);
     for (let id = 1; id <= TableCache.MAX_ENTRIES + 10; id++) d.decode(raw(map(id)));
     expect(d.tables.size).toBe(TableCache.MAX_ENTRIES);
     expect(d.tables.get(1)).toBeUndefined();
@@ -156,25 +155,7 @@ describe('table-map cache bound', () => {
       const d = new BinlogDecoder();
       d.decode(raw(fde('10.11.6-MariaDB-log')));
       const map = (type: number, nullBits = 0, optional = Buffer.alloc(0)) =>
-        event(
-          EventType.TABLE_MAP,
-          Buffer.concat([
-            u48(7),
-            u16(0),
-            u8(1),
-            str('d'),
-            u8(0),
-            u8(table.length),
-            str(table),
-            u8(0),
-            packed(1),
-            u8(type),
-            packed(0),
-            u8(nullBits),
-            optional,
-          ]),
-          { checksum: true },
-        );
+        tableMapEvent(7, type, { table, nullBits, optional });
       d.decode(raw(map(ColumnType.LONG)));
       const first = d.tables.get(7);
       d.decode(raw(map(ColumnType.LONG)));
@@ -195,7 +176,7 @@ describe('table-map cache bound', () => {
 
 describe("integer cells in the dump's JSON", () => {
   // Each width's extremes, signed and unsigned, little-endian two's complement as MySQL packs them.
-  const cases: [number, string, number, boolean, number[]][] = [
+  const cases: [number, ColumnKind, number, boolean, number[]][] = [
     [ColumnType.TINY, 'tinyint', 1, false, [-128, -1, 0, 127]],
     [ColumnType.TINY, 'tinyint', 1, true, [0, 128, 255]],
     [ColumnType.SHORT, 'smallint', 2, false, [-32768, -1, 32767]],
@@ -208,51 +189,10 @@ describe("integer cells in the dump's JSON", () => {
   it.each(cases)(
     'type %i (%s, %i bytes, unsigned %s) prints %j exactly',
     (type, kind, width, unsigned, values) => {
-      const hint: TableSchema = {
-        database: 'd',
-        table: 't',
-        key: [],
-        keySource: 'none',
-        columns: [
-          {
-            name: 'x',
-            kind: kind as TableSchema['columns'][number]['kind'],
-            columnType: kind,
-            unsigned,
-            nullable: false,
-            length: null,
-            scale: null,
-            fsp: null,
-            charset: null,
-            members: null,
-            defaultSql: null,
-          },
-        ],
-      };
+      const hint = intSchema(unsigned, kind);
       const d = new BinlogDecoder({ schemaFor: () => hint });
       d.decode(raw(fde('10.11.6-MariaDB-log')));
-      d.decode(
-        raw(
-          event(
-            EventType.TABLE_MAP,
-            Buffer.concat([
-              u48(3),
-              u16(0),
-              u8(1),
-              str('d'),
-              u8(0),
-              u8(1),
-              str('t'),
-              u8(0),
-              packed(1),
-              u8(type),
-              packed(0),
-              u8(0),
-            ]),
-            { checksum: true },
-          ),
-        ),
-      );
+      d.decode(raw(tableMapEvent(3, type)));
       const cells = values.map((v) => {
         const b = Buffer.alloc(width);
         b.writeUIntLE(v < 0 ? v + 2 ** (8 * width) : v, 0, width);
